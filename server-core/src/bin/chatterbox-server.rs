@@ -1,0 +1,91 @@
+//! `chatterbox-server`: the headless server for a LAN.
+
+use std::{io::IsTerminal, net::IpAddr, process::ExitCode};
+
+use clap::Parser;
+use server_core::Config;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|e| {
+        eprintln!("ignoring log filter {:?}: {e}", config.log);
+        EnvFilter::new("info")
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+
+    let listener = match TcpListener::bind(config.bind).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("chatterbox-server: cannot listen on {}: {e}", config.bind);
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener
+        .local_addr()
+        .map_or(config.bind.port(), |a| a.port());
+    println!(
+        "ChatterBox is running. Data: {}",
+        config.data_dir().display()
+    );
+    for address in addresses(config.bind.ip()) {
+        println!(
+            "  open http://{}/",
+            std::net::SocketAddr::new(address, port)
+        );
+    }
+
+    match server_core::serve(listener, config, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chatterbox-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where people can reach us: the bound address, or, when bound to all
+/// interfaces, this machine's own addresses (LAN ones first).
+fn addresses(bound: IpAddr) -> Vec<IpAddr> {
+    if !bound.is_unspecified() {
+        return vec![bound];
+    }
+    let mut found: Vec<IpAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|interface| interface.ip())
+        .filter(|ip| ip.is_ipv4() == bound.is_ipv4())
+        .collect();
+    found.sort_by_key(|ip| (ip.is_loopback(), *ip));
+    found.dedup();
+    found
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,85 @@
+//! Server configuration: command-line flags with environment-variable twins.
+//! The desktop app builds the same [`Config`] in code with [`Config::new`].
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+
+/// Everything a ChatterBox server needs to know before it starts.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "chatterbox-server",
+    version,
+    about = "ChatterBox: private real-time chat for your LAN"
+)]
+pub struct Config {
+    /// Address and port to listen on; 0.0.0.0 serves the whole LAN.
+    #[arg(long, env = "CHATTERBOX_BIND", default_value = "0.0.0.0:8000")]
+    pub bind: SocketAddr,
+
+    /// Where the SQLite database and uploaded files live
+    /// [default: the platform's data directory, e.g. ~/.local/share/chatterbox].
+    #[arg(long, env = "CHATTERBOX_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Largest accepted upload (chat file or profile picture), in MiB.
+    #[arg(long, env = "CHATTERBOX_MAX_UPLOAD_MB", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_upload_mb: u64,
+
+    /// Log filter, e.g. `info`, `debug`, or `server_core=debug,tower_http=info`.
+    #[arg(long, env = "CHATTERBOX_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Days a login stays valid after its last use.
+    #[arg(long, env = "CHATTERBOX_SESSION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub session_days: u32,
+
+    /// Extra origins allowed to open the WebSocket besides the server's own
+    /// (e.g. the desktop app's `tauri://localhost`); repeat or comma-separate.
+    #[arg(
+        long = "allow-origin",
+        env = "CHATTERBOX_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// How often each WebSocket is pinged; a peer silent for two intervals is
+    /// considered gone. Tests shorten it to observe dead peers quickly.
+    #[arg(skip = Duration::from_secs(20))]
+    pub ping_interval: Duration,
+
+    /// Login attempts allowed in a burst, per username and (times four) per
+    /// client address, before 429s; one attempt is regained every
+    /// `login_refill`.
+    #[arg(skip = 5u32)]
+    pub login_burst: u32,
+    #[arg(skip = Duration::from_secs(12))]
+    pub login_refill: Duration,
+}
+
+impl Config {
+    /// The defaults (as overridden by any `CHATTERBOX_*` variables) for an
+    /// embedded server such as the desktop app's, storing its data in
+    /// `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let mut config = Self::parse_from(["chatterbox-server"]);
+        config.data_dir = Some(data_dir.into());
+        config
+    }
+
+    /// The data directory, falling back to the platform's data dir, then to
+    /// `./chatterbox-data` on systems without one.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| {
+            directories::ProjectDirs::from("", "", "chatterbox")
+                .map(|dirs| dirs.data_dir().to_path_buf())
+                .unwrap_or_else(|| PathBuf::from("chatterbox-data"))
+        })
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb * 1024 * 1024
+    }
+}

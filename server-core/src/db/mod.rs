@@ -1,0 +1,142 @@
+//! SQLite storage: the [`Db`] handle, its writer thread and reader pool.
+//!
+//! No SQLite call runs on the async runtime. Writes go to the single writer
+//! thread (see [`writer`]); reads go to a few reader threads, each owning a
+//! read-only connection and taking jobs from a shared queue. WAL mode lets
+//! the readers run while the writer commits.
+
+mod queries;
+mod writer;
+
+use std::{path::Path, thread, time::Duration};
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+
+use crate::store::{StoreError, StoreResult};
+
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
+/// Cheap to clone: two queue handles.
+#[derive(Clone)]
+pub struct Db {
+    writer: flume::Sender<writer::Command>,
+    readers: flume::Sender<ReadJob>,
+}
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const READERS: usize = 4;
+/// Writes waiting beyond this make callers wait to enqueue (backpressure).
+const WRITE_QUEUE: usize = 4096;
+
+impl Db {
+    /// Opens (creating if needed) the database at `path`, applies pending
+    /// migrations and starts the writer and reader threads. Blocking: call it
+    /// from `spawn_blocking` or before the runtime is busy.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        // FULL: a commit has reached the disk before anyone is told it happened.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrate(&mut conn)?;
+
+        let (writer, queue) = flume::bounded(WRITE_QUEUE);
+        thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer::run(conn, queue))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+
+        let (readers, jobs) = flume::unbounded::<ReadJob>();
+        for n in 0..READERS {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            configure(&conn)?;
+            let jobs = jobs.clone();
+            thread::Builder::new()
+                .name(format!("sqlite-reader-{n}"))
+                .spawn(move || {
+                    for job in jobs.iter() {
+                        job(&conn);
+                    }
+                })
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        }
+        Ok(Self { writer, readers })
+    }
+
+    /// Runs `f` in the writer's next batch; resolves after the commit.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (answer, result) = oneshot::channel();
+        self.writer
+            .send_async(writer::Command::Run(writer::job(f, answer)))
+            .await
+            .map_err(|_| closed())?;
+        result.await.map_err(|_| closed())?
+    }
+
+    /// Runs `f` on a reader thread.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (answer, result) = oneshot::channel();
+        self.readers
+            .send(Box::new(move |conn: &Connection| {
+                let _ = answer.send(f(conn));
+            }))
+            .map_err(|_| closed())?;
+        result.await.map_err(|_| closed())?
+    }
+
+    /// Lets the writer finish every write queued so far, then stops it.
+    /// Later writes fail with [`StoreError::Unavailable`].
+    pub async fn close(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self
+            .writer
+            .send_async(writer::Command::Stop(done))
+            .await
+            .is_ok()
+        {
+            let _ = stopped.await;
+        }
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError::Unavailable("database is closed".into())
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// Applies the migrations the database has not seen yet, each in its own
+/// transaction, tracking progress in `PRAGMA user_version`.
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let applied: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        tracing::info!(version = version + 1, "applied database migration");
+    }
+    Ok(())
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        StoreError::Unavailable(err.to_string())
+    }
+}

@@ -1,0 +1,103 @@
+//! The one thread that writes to SQLite.
+//!
+//! SQLite allows one writer at a time, and every commit costs an fsync. So a
+//! single thread owns the write connection and drains its queue in batches:
+//! all jobs waiting when it wakes run in one transaction, each inside its own
+//! savepoint (a failing job rolls back alone), then one commit makes the whole
+//! batch durable. Only after that commit is each caller answered, so nothing
+//! is acknowledged that is not on disk. Under load, batches grow and the cost
+//! of the fsync is shared; when idle, a batch is a single job.
+
+use rusqlite::{Connection, Transaction};
+
+use crate::store::{StoreError, StoreResult};
+
+/// Runs inside the batch's transaction and returns what to do once the
+/// batch's fate is known (`Ok` after commit).
+pub(super) type Job = Box<dyn FnOnce(&mut Transaction<'_>) -> Reply + Send>;
+pub(super) type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+pub(super) enum Command {
+    Run(Job),
+    /// Finish everything queued before this, then stop.
+    Stop(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Most jobs in one transaction; bounds the latency a batch adds.
+const MAX_BATCH: usize = 256;
+
+pub(super) fn run(mut conn: Connection, queue: flume::Receiver<Command>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        batch.extend(queue.try_iter().take(MAX_BATCH - 1));
+
+        let mut replies = Vec::with_capacity(batch.len());
+        let mut stop = None;
+        let outcome = match conn.transaction() {
+            Ok(mut tx) => {
+                for command in batch {
+                    match command {
+                        Command::Run(job) => replies.push(job(&mut tx)),
+                        Command::Stop(done) => stop = Some(done),
+                    }
+                }
+                tx.commit().map_err(|e| e.to_string())
+            }
+            Err(e) => {
+                // Dropping a job drops its answer channel: its caller sees the
+                // store as unavailable.
+                for command in batch {
+                    if let Command::Stop(done) = command {
+                        stop = Some(done);
+                    }
+                }
+                Err(e.to_string())
+            }
+        };
+        if let Err(cause) = &outcome {
+            tracing::error!(%cause, jobs = replies.len(), "write batch failed");
+        }
+        for reply in replies {
+            reply(outcome.clone());
+        }
+        if let Some(done) = stop {
+            let _ = done.send(());
+            return;
+        }
+    }
+}
+
+/// Wraps `f` as a [`Job`] that runs in a savepoint and sends its result on
+/// `answer` once the batch is committed.
+pub(super) fn job<T, F>(f: F, answer: tokio::sync::oneshot::Sender<StoreResult<T>>) -> Job
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+{
+    Box::new(move |tx: &mut Transaction<'_>| {
+        let result = match tx.savepoint() {
+            Ok(mut savepoint) => {
+                let result = f(&savepoint);
+                if result.is_ok() {
+                    if let Err(e) = savepoint.commit() {
+                        return reply(answer, Err(StoreError::Unavailable(e.to_string())));
+                    }
+                } else {
+                    let _ = savepoint.rollback();
+                }
+                result
+            }
+            Err(e) => Err(StoreError::Unavailable(e.to_string())),
+        };
+        reply(answer, result)
+    })
+}
+
+fn reply<T: Send + 'static>(
+    answer: tokio::sync::oneshot::Sender<StoreResult<T>>,
+    result: StoreResult<T>,
+) -> Reply {
+    Box::new(move |committed| {
+        let _ = answer.send(committed.map_err(StoreError::Unavailable).and(result));
+    })
+}

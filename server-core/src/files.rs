@@ -1,0 +1,345 @@
+//! Uploaded files: where they live, how they are named, how they are
+//! received (streamed to disk, never whole in memory) and checked.
+//!
+//! Stored names are ours: `{user_id}_{random}_{safe name}`, so no upload can
+//! overwrite another or leave its folder, whatever name the client sent.
+
+use std::{
+    io,
+    path::{Path, PathBuf},
+};
+
+use axum::extract::Multipart;
+use rand::RngCore;
+use tokio::{fs, io::AsyncWriteExt};
+
+use crate::{
+    error::{AppError, AppResult},
+    store::{FileMeta, UserId},
+};
+
+/// The two upload folders, as the contract names them.
+#[derive(Debug, Clone, Copy)]
+pub enum Folder {
+    /// Profile pictures: `static/uploads/…`.
+    Profiles,
+    /// Files shared in chats: `static/files/…`.
+    Chat,
+}
+
+impl Folder {
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            Self::Profiles => "uploads",
+            Self::Chat => "files",
+        }
+    }
+}
+
+/// Image types a browser may show inline from our origin.
+pub const INLINE_IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+pub struct Files {
+    root: PathBuf,
+    max_bytes: u64,
+}
+
+impl Files {
+    /// Creates the upload folders under `data_dir` and clears partial
+    /// uploads left by a crash. Blocking.
+    pub fn prepare(data_dir: &Path, max_bytes: u64) -> io::Result<Self> {
+        let files = Self {
+            root: data_dir.to_path_buf(),
+            max_bytes,
+        };
+        for folder in [Folder::Profiles, Folder::Chat] {
+            std::fs::create_dir_all(files.dir(folder))?;
+        }
+        let partial = files.partial_dir();
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial)?;
+        }
+        std::fs::create_dir_all(&partial)?;
+        Ok(files)
+    }
+
+    pub fn dir(&self, folder: Folder) -> PathBuf {
+        self.root.join(folder.dir_name())
+    }
+
+    fn partial_dir(&self) -> PathBuf {
+        self.root.join("partial")
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// How much of a request body we read before giving up on it. Past the
+    /// file limit we keep reading (and discarding) a while, so that the
+    /// client gets our 413 instead of a reset connection mid-upload.
+    pub fn max_request_bytes(&self) -> u64 {
+        self.max_bytes.saturating_mul(2).saturating_add(1024 * 1024)
+    }
+
+    /// Reads a multipart upload: the `file` field goes to a partial file,
+    /// a `token` field is kept. Other fields are skipped.
+    pub async fn receive(&self, multipart: &mut Multipart) -> AppResult<Upload> {
+        let mut upload = Upload::default();
+        let mut read: u64 = 0;
+        let mut too_large = false;
+        while let Some(mut field) = multipart.next_field().await? {
+            match field.name() {
+                Some("file") if upload.file.is_none() && !too_large => {
+                    let original_name = field.file_name().unwrap_or_default().to_owned();
+                    let path = self.partial_dir().join(random_hex());
+                    let mut partial = Partial {
+                        path,
+                        original_name,
+                        size: 0,
+                        head: Vec::new(),
+                    };
+                    let mut out = fs::File::create(&partial.path)
+                        .await
+                        .map_err(AppError::internal)?;
+                    while let Some(chunk) = field.chunk().await? {
+                        read += chunk.len() as u64;
+                        partial.size += chunk.len() as u64;
+                        if partial.size > self.max_bytes {
+                            too_large = true;
+                            break;
+                        }
+                        if partial.head.len() < 64 {
+                            let take = (64 - partial.head.len()).min(chunk.len());
+                            partial.head.extend_from_slice(&chunk[..take]);
+                        }
+                        out.write_all(&chunk).await.map_err(AppError::internal)?;
+                    }
+                    out.flush().await.map_err(AppError::internal)?;
+                    if !too_large {
+                        upload.file = Some(partial);
+                    }
+                }
+                Some("token") if upload.token.is_none() => {
+                    let mut token = Vec::new();
+                    while let Some(chunk) = field.chunk().await? {
+                        read += chunk.len() as u64;
+                        if token.len() + chunk.len() > 1024 {
+                            return Err(AppError::Unprocessable(
+                                "The token field is too long".into(),
+                            ));
+                        }
+                        token.extend_from_slice(&chunk);
+                    }
+                    upload.token = Some(String::from_utf8_lossy(&token).into_owned());
+                }
+                _ => {}
+            }
+            // Drain what is left of this field (skipped, or past the limit).
+            while let Some(chunk) = field.chunk().await? {
+                read += chunk.len() as u64;
+                if read > self.max_request_bytes() {
+                    return Err(self.too_large());
+                }
+            }
+        }
+        if too_large {
+            return Err(self.too_large());
+        }
+        Ok(upload)
+    }
+
+    pub fn too_large(&self) -> AppError {
+        AppError::TooLarge(format!(
+            "File too large (at most {} MiB)",
+            self.max_bytes / (1024 * 1024)
+        ))
+    }
+
+    /// Moves a received file into `folder` under a fresh name of `user`'s.
+    /// A file whose bytes show an inline image gets that image's extension,
+    /// so that it is served with the type it really has.
+    pub async fn keep(
+        &self,
+        mut partial: Partial,
+        folder: Folder,
+        user: UserId,
+    ) -> AppResult<FileMeta> {
+        let mut name = safe_name(&partial.original_name);
+        let image = partial.sniffed_image();
+        if let Some(image) = image
+            && mime_guess::from_path(&name).first_raw() != Some(image.mime_type())
+        {
+            name = format!("{name}.{}", image.extension());
+        }
+        let mime_type = match image {
+            Some(image) => image.mime_type().to_owned(),
+            None => mime_guess::from_path(&name)
+                .first_or_octet_stream()
+                .essence_str()
+                .to_owned(),
+        };
+        let stored = format!("{user}_{}_{name}", random_hex());
+        fs::rename(&partial.path, self.dir(folder).join(&stored))
+            .await
+            .map_err(AppError::internal)?;
+        partial.path = PathBuf::new();
+        Ok(FileMeta {
+            path: format!("static/{}/{stored}", folder.dir_name()),
+            name: display_name(&partial.original_name),
+            size: partial.size,
+            mime_type,
+        })
+    }
+
+    /// Deletes a stored file named by its contract path, if it is one of ours.
+    pub async fn remove(&self, path: &str) {
+        for folder in [Folder::Profiles, Folder::Chat] {
+            let prefix = format!("static/{}/", folder.dir_name());
+            if let Some(name) = path.strip_prefix(&prefix)
+                && is_stored_name(name)
+            {
+                if let Err(e) = fs::remove_file(self.dir(folder).join(name)).await {
+                    tracing::warn!(path, error = %e, "could not delete an old upload");
+                }
+            }
+        }
+    }
+}
+
+/// What a multipart upload carried.
+#[derive(Default)]
+pub struct Upload {
+    pub token: Option<String>,
+    pub file: Option<Partial>,
+}
+
+/// A received file not yet kept; deleted if dropped.
+pub struct Partial {
+    path: PathBuf,
+    pub original_name: String,
+    pub size: u64,
+    /// The first bytes, for type sniffing.
+    pub head: Vec<u8>,
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            // Unlinking is a single quick syscall; not worth a blocking task.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Partial {
+    /// The type of a picture judged by its bytes, if it is one we show inline.
+    pub fn sniffed_image(&self) -> Option<infer::Type> {
+        infer::get(&self.head).filter(|kind| INLINE_IMAGES.contains(&kind.mime_type()))
+    }
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The last component of a client's file name, whichever separator it used.
+fn base_name(original: &str) -> &str {
+    original.rsplit(['/', '\\']).next().unwrap_or_default()
+}
+
+/// A file name safe on every file system and in a URL: ASCII letters,
+/// digits, `.`, `-`, `_`; no leading dot; at most 80 characters.
+pub fn safe_name(original: &str) -> String {
+    let cleaned: String = base_name(original)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_start_matches('.');
+    let mut name: String = trimmed
+        .chars()
+        .rev()
+        .take(80)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if name.trim_matches(['_', '.']).is_empty() {
+        name = "file".into();
+    }
+    name
+}
+
+/// The name shown to people: the client's, minus any folders and control
+/// characters, kept to 255 characters.
+fn display_name(original: &str) -> String {
+    let name: String = base_name(original)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(255)
+        .collect();
+    if name.trim().is_empty() {
+        "file".into()
+    } else {
+        name
+    }
+}
+
+/// Whether `name` could have come from [`Files::keep`] (no separators, no
+/// dot-dot), so deleting it cannot reach outside its folder.
+fn is_stored_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_paths_are_reduced_to_a_plain_name() {
+        assert_eq!(safe_name("../../x"), "x");
+        assert_eq!(safe_name("a/b"), "b");
+        assert_eq!(safe_name("..\\x"), "x");
+        assert_eq!(safe_name("..."), "file");
+        assert_eq!(safe_name(""), "file");
+        assert_eq!(
+            safe_name("rapport final (v2).pdf"),
+            "rapport_final__v2_.pdf"
+        );
+        assert_eq!(safe_name(".bashrc"), "bashrc");
+    }
+
+    #[test]
+    fn long_names_keep_their_extension() {
+        let long = format!("{}.png", "a".repeat(200));
+        let safe = safe_name(&long);
+        assert_eq!(safe.len(), 80);
+        assert!(safe.ends_with(".png"));
+    }
+
+    #[test]
+    fn display_names_keep_unicode_but_not_folders() {
+        assert_eq!(display_name("C:\\Users\\zoë\\Ünïcode.txt"), "Ünïcode.txt");
+        assert_eq!(display_name("../"), "file");
+    }
+
+    #[test]
+    fn only_our_own_names_can_be_deleted() {
+        assert!(is_stored_name("3_0011223344556677_x.png"));
+        assert!(!is_stored_name("../chatterbox.db"));
+        assert!(!is_stored_name("a/b"));
+        assert!(!is_stored_name(""));
+    }
+}

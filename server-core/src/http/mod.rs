@@ -1,0 +1,42 @@
+//! The HTTP API: one router per concern, merged, plus JSON answers for
+//! unknown routes and methods.
+
+mod accounts;
+pub mod extract;
+mod messages;
+mod profile;
+mod uploads;
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State},
+    routing::get,
+};
+use serde_json::{Value, json};
+
+use crate::{error::AppError, state::AppState};
+
+/// JSON bodies are small; uploads lift this for themselves.
+const MAX_JSON_BODY: usize = 64 * 1024;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(accounts::router())
+        .merge(messages::router())
+        .merge(profile::router())
+        .merge(uploads::router(state))
+        .route("/healthz", get(health))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .fallback(|| async { AppError::NotFound("Not Found") })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+}
+
+/// Liveness, plus what a LAN browser of servers wants to show.
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "name": "ChatterBox",
+        "version": env!("CARGO_PKG_VERSION"),
+        "online": state.hub.online_users().len(),
+    }))
+}

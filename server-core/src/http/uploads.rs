@@ -1,0 +1,55 @@
+//! Serving uploaded files under `/static/uploads` and `/static/files`, so
+//! that nothing a user uploaded can run as a page on our origin: no type
+//! sniffing, a sandboxing CSP, and anything but an inline image downloads.
+
+use axum::{
+    Router,
+    http::{HeaderValue, StatusCode, header},
+    middleware::map_response,
+    response::{IntoResponse, Response},
+};
+use tower_http::services::ServeDir;
+
+use crate::{
+    error::AppError,
+    files::{Folder, INLINE_IMAGES},
+    state::AppState,
+};
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for folder in [Folder::Profiles, Folder::Chat] {
+        router = router.nest_service(
+            &format!("/static/{}", folder.dir_name()),
+            ServeDir::new(state.files.dir(folder)),
+        );
+    }
+    router.layer(map_response(harden))
+}
+
+async fn harden(response: Response) -> Response {
+    if response.status() == StatusCode::NOT_FOUND {
+        return AppError::NotFound("File not found").into_response();
+    }
+    let mut response = response;
+    let headers = response.headers_mut();
+    let inline = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| INLINE_IMAGES.contains(&value));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    if !inline {
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+    }
+    response
+}

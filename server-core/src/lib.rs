@@ -1,0 +1,120 @@
+//! ChatterBox's server: everything but the window around it.
+//!
+//! - [`config`]: flags and environment → [`Config`].
+//! - [`store`]: the storage seam; [`db`] is its SQLite implementation, with a
+//!   single writer thread and a pool of readers.
+//! - [`auth`]: argon2id passwords, hashed session tokens, login throttling.
+//! - [`http`]: the contract's routes; [`ws`]: the WebSocket and its hub.
+//! - [`files`]: uploads on disk; [`pages`]: `ui/`, embedded.
+//!
+//! Start a server with [`Server::start`] (it binds and runs in the
+//! background), or [`serve`] on a listener you bound, until a future you
+//! give resolves. Nothing is global: two servers in one process share nothing.
+
+pub mod auth;
+pub mod chat;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod files;
+pub mod http;
+pub mod pages;
+pub mod state;
+pub mod store;
+pub mod ws;
+
+use std::{future::Future, net::SocketAddr};
+
+use axum::{Router, extract::Request};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+pub use state::{AppState, StartError};
+
+/// The whole application. Paths and methods only are logged: query strings
+/// can hold tokens.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(ws::router())
+        .merge(http::router(&state))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+        .with_state(state)
+}
+
+/// Opens the data directory and serves on `listener` until `shutdown`
+/// resolves; then closes every socket and lets the writer finish.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let state = AppState::open(config).await?;
+    run(listener, state, shutdown).await
+}
+
+async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let closing = state.shutdown.clone();
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.cancel();
+        })
+        .await?;
+    // Upgraded connections are no longer axum's: wait for our socket tasks,
+    // which saw `closing` and are sending their close frames.
+    state.sockets.close();
+    state.sockets.wait().await;
+    state.store.close().await;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// A server started in the background by [`Server::start`].
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    pub state: AppState,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), StartError>>,
+}
+
+pub struct Server;
+
+impl Server {
+    /// Binds `config.bind` (port 0 picks a free one), opens the data
+    /// directory and starts serving in the background.
+    pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let local_addr = listener.local_addr()?;
+        let state = AppState::open(config).await?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(run(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Ok(RunningServer {
+            local_addr,
+            state,
+            stop,
+            task,
+        })
+    }
+}
+
+impl RunningServer {
+    /// Stops accepting, closes every socket, waits for the last write to be
+    /// committed.
+    pub async fn shutdown(self) -> Result<(), StartError> {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .map_err(|e| StartError::Listen(std::io::Error::other(e)))?
+    }
+}

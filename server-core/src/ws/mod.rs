@@ -1,0 +1,231 @@
+//! The WebSocket at `/ws`: the handshake (token and origin checks) and one
+//! task per socket that relays hub events out and client frames in.
+
+pub mod hub;
+pub mod protocol;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    extract::{
+        State, WebSocketUpgrade,
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code},
+    },
+    http::{HeaderMap, header},
+    response::Response,
+    routing::get,
+};
+use tokio::time::{Instant, timeout};
+use tracing::Instrument;
+
+use crate::{
+    auth::{AuthUser, Token},
+    chat,
+    error::{AppError, AppResult},
+    state::AppState,
+    store::{Body, now_timestamp},
+};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use hub::Subscription;
+use protocol::{ClientFrame, ServerEvent};
+
+/// Largest frame or message a client may send.
+const MAX_FRAME: usize = 64 * 1024;
+/// A socket that cannot take a frame within this long is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(upgrade))
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    token: Token,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> AppResult<Response> {
+    if !origin_allowed(&headers, &state.config.allowed_origins) {
+        return Err(AppError::Forbidden("Cross-origin WebSocket refused"));
+    }
+    let token = token.0.unwrap_or_default();
+    let user = state
+        .auth
+        .authenticate(Some(&token), "Invalid token")
+        .await?;
+    let upgrade = upgrade.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let tracker = state.sockets.clone();
+    Ok(upgrade
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| tracker.track_future(run(state, user, token, socket))))
+}
+
+/// Browsers always send `Origin` on a WebSocket handshake; a page of another
+/// site must not ride on our users' tokens. Clients that are not browsers
+/// send none and are let through (they hold the token themselves).
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+/// One socket's life: subscribe, relay, and on the way out record when the
+/// user was last seen if this was their last socket.
+async fn run(state: AppState, user: AuthUser, token: String, mut socket: WebSocket) {
+    let mut subscription = state.hub.subscribe(user.user_id);
+    let span = tracing::info_span!(
+        "socket",
+        user_id = user.user_id,
+        socket_id = subscription.socket_id
+    );
+    async {
+        tracing::debug!("connected");
+        let end = pump(&state, user, &token, &mut socket, &mut subscription).await;
+        if let Some(frame) = end {
+            tracing::debug!(reason = %frame.reason, "closing");
+            let _ = timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+        }
+        let at = now_timestamp();
+        if state
+            .hub
+            .unsubscribe(user.user_id, subscription.socket_id, &at)
+        {
+            if let Err(e) = state.store.set_last_seen(user.user_id, &at).await {
+                tracing::warn!(error = %e, "could not record last_seen");
+            }
+        }
+        tracing::debug!("disconnected");
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Relays until the socket ends; returns the close frame to send, if any.
+/// At each ping the session is checked again, so a logout or a password
+/// change also ends the sockets it opened.
+async fn pump(
+    state: &AppState,
+    user: AuthUser,
+    token: &str,
+    socket: &mut WebSocket,
+    subscription: &mut Subscription,
+) -> Option<CloseFrame> {
+    let interval = state.config.ping_interval;
+    let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            () = state.shutdown.cancelled() => {
+                return Some(close(close_code::AWAY, "server shutting down"));
+            }
+            () = subscription.evicted.cancelled() => {
+                tracing::warn!("socket too slow; disconnecting");
+                return Some(close(close_code::AGAIN, "too slow to keep up"));
+            }
+            event = subscription.events.recv() => {
+                let event = event?;
+                if !send(socket, Message::Text(event)).await {
+                    return None;
+                }
+            }
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else {
+                    return None; // gone, with or without a close frame
+                };
+                last_heard = Instant::now();
+                match message {
+                    Message::Text(text) => {
+                        if let Err(err) = handle(state, user, &text).await {
+                            let reply = ServerEvent::Error { detail: err.detail() };
+                            let reply = serde_json::to_string(&reply).expect("events serialize");
+                            if !send(socket, Message::Text(reply.into())).await {
+                                return None;
+                            }
+                        }
+                    }
+                    Message::Binary(_) => {
+                        let reply = ServerEvent::Error { detail: "Frames must be JSON text".into() };
+                        let reply = serde_json::to_string(&reply).expect("events serialize");
+                        if !send(socket, Message::Text(reply.into())).await {
+                            return None;
+                        }
+                    }
+                    Message::Close(_) => return None,
+                    Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > interval * 2 {
+                    tracing::info!("peer silent; disconnecting");
+                    return None;
+                }
+                if let Err(AppError::Unauthorized(_)) =
+                    state.auth.authenticate(Some(token), "Invalid token").await
+                {
+                    return Some(close(close_code::POLICY, "session ended"));
+                }
+                if !send(socket, Message::Ping(Default::default())).await {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn close(code: u16, reason: &'static str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    }
+}
+
+async fn send(socket: &mut WebSocket, message: Message) -> bool {
+    matches!(
+        timeout(SEND_TIMEOUT, socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Acts on one client frame. Errors go back to this socket only.
+async fn handle(state: &AppState, user: AuthUser, text: &str) -> AppResult<()> {
+    let frame: ClientFrame = serde_json::from_str(text)
+        .map_err(|e| AppError::Unprocessable(format!("Invalid frame: {e}")))?;
+    match frame {
+        ClientFrame::PrivateMessage {
+            receiver_id,
+            content,
+        } => {
+            chat::send(state, user.user_id, receiver_id, Body::Text(content)).await?;
+        }
+        ClientFrame::EditMessage {
+            message_id,
+            new_content,
+        } => {
+            chat::edit(state, user.user_id, message_id, new_content).await?;
+        }
+        ClientFrame::Typing {
+            receiver_id,
+            is_typing,
+        } => {
+            if receiver_id != user.user_id {
+                state.hub.publish(
+                    &[receiver_id],
+                    &ServerEvent::Typing {
+                        sender_id: user.user_id,
+                        is_typing,
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+// HTTP access to the ChatterBox server. One `request` adds the bearer token,
+// turns `{"detail": ...}` error bodies into thrown ApiErrors, and ends the
+// session when the server rejects the token, so callers only handle the
+// errors that mean something to them.
+
+// The seed contract's localStorage keys: the desktop app and older pages
+// read the same ones.
+const TOKEN_KEY = "token";
+const USER_KEY = "user_id";
+
+export const session = {
+  get token() {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  get userId() {
+    const id = Number(localStorage.getItem(USER_KEY));
+    return Number.isInteger(id) && id > 0 ? id : null;
+  },
+  save(token, userId) {
+    localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(USER_KEY, String(userId));
+  },
+  clear() {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(USER_KEY);
+  },
+};
+
+/** A failed call. `status` is 0 when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(status, detail, retryAfter = null) {
+    super(detail);
+    this.name = "ApiError";
+    this.status = status;
+    this.detail = detail;
+    this.retryAfter = retryAfter; // seconds, from a 429's Retry-After
+  }
+}
+
+/** Forget the token and go to the login page. `replace` keeps the chat page
+ *  out of history, so Back cannot land on a page that would bounce again. */
+export function endSession() {
+  session.clear();
+  location.replace("/");
+}
+
+function detailOf(body, res) {
+  const detail = body && body.detail;
+  if (typeof detail === "string" && detail) return detail;
+  // Validation errors in the FastAPI shape: [{loc, msg, type}, ...].
+  if (Array.isArray(detail)) {
+    const msgs = detail.map((d) => d && d.msg).filter(Boolean);
+    if (msgs.length) return msgs.join("; ");
+  }
+  if (res.status === 413) return "That file is too large.";
+  // statusText is empty over HTTP/2, hence the fallback.
+  return res.statusText || `Request failed (${res.status})`;
+}
+
+function retryAfterOf(res) {
+  // Only the delay-seconds form; an HTTP date is rare enough to ignore.
+  const secs = Number(res.headers.get("Retry-After"));
+  return Number.isFinite(secs) && secs > 0 ? Math.ceil(secs) : null;
+}
+
+/**
+ * @param {object} [opts]
+ * @param {*} [opts.json]     body sent as JSON
+ * @param {FormData} [opts.form] body sent as multipart (the browser sets the boundary)
+ * @param {boolean} [opts.auth=true] false for login/register: no token is sent
+ *   and a 401 is an ordinary error ("Invalid credentials"), not a logout.
+ */
+export async function request(method, path, { json, form, auth = true } = {}) {
+  const headers = { Accept: "application/json" };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form;
+  }
+  const token = session.token;
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+
+  let res, text;
+  try {
+    res = await fetch(path, { method, headers, body, credentials: "same-origin" });
+    text = await res.text();
+  } catch {
+    throw new ApiError(0, "Cannot reach the server. Check your connection.");
+  }
+
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null; // e.g. an HTML error page from a proxy
+    }
+  }
+  if (res.ok) return data;
+
+  if (res.status === 401 && auth) endSession();
+  throw new ApiError(res.status, detailOf(data, res), retryAfterOf(res));
+}
+
+function fileForm(file) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return form;
+}
+
+export const api = {
+  register: (username, password) =>
+    request("POST", "/register", { json: { username, password }, auth: false }),
+  login: (username, password) =>
+    request("POST", "/login", { json: { username, password }, auth: false }),
+  logout: () => request("POST", "/logout"),
+  users: () => request("GET", "/users"),
+  messages: (otherId) => request("GET", `/messages/${encodeURIComponent(otherId)}`),
+  changePassword: (oldPassword, newPassword) =>
+    request("POST", "/change-password", {
+      json: { old_password: oldPassword, new_password: newPassword },
+    }),
+  uploadProfile: (file) => request("POST", "/upload-profile", { form: fileForm(file) }),
+  removeProfile: () => request("POST", "/remove-profile"),
+  updateAbout: (about) => request("POST", "/update-about", { json: { about } }),
+  uploadFile: (receiverId, file) =>
+    request("POST", `/upload-file?receiver_id=${encodeURIComponent(receiverId)}`, {
+      form: fileForm(file),
+    }),
+};
