@@ -1,15 +1,18 @@
 //! Passwords, session tokens and login throttling.
 //!
 //! Passwords are hashed with argon2id (OWASP's m = 19 MiB, t = 2, p = 1) on
-//! the blocking pool, a few at a time so a burst of logins cannot eat memory.
+//! a few dedicated threads, so a burst of logins can neither stall the async
+//! runtime nor eat memory.
 //! A session token is 256 random bits, URL-safe base64; the database keeps
 //! only its SHA-256, so a leaked database opens no accounts.
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
+use std::cell::RefCell;
+
 use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
-    password_hash::{SaltString, rand_core::OsRng},
+    Algorithm, Argon2, Block, Params, PasswordHash, Version,
+    password_hash::{Output, SaltString, rand_core::OsRng},
 };
 use axum::{
     extract::{FromRequestParts, Query},
@@ -23,11 +26,11 @@ use governor::{
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 
 use crate::{
     config::Config,
     error::{AppError, AppResult},
+    pool::Pool,
     store::{SessionId, Store, UserId},
 };
 
@@ -48,13 +51,14 @@ pub struct Auth {
     /// Verified against when a username is unknown, so that the answer takes
     /// as long as for a known one.
     dummy_hash: String,
-    hashing: Semaphore,
+    hashers: Pool<Workspace>,
     per_username: DefaultKeyedRateLimiter<String>,
     per_address: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl Auth {
-    pub fn new(store: Arc<dyn Store>, config: &Config) -> Self {
+    /// Blocking: computes the dummy hash.
+    pub fn new(store: Arc<dyn Store>, config: &Config) -> std::io::Result<Self> {
         let burst = NonZeroU32::new(config.login_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let quota = |burst| {
             Quota::with_period(config.login_refill.max(Duration::from_millis(1)))
@@ -62,34 +66,37 @@ impl Auth {
                 .allow_burst(burst)
         };
         let address_burst = burst.saturating_mul(NonZeroU32::new(4).unwrap_or(NonZeroU32::MIN));
-        Self {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        let workspaces: Vec<Workspace> = (0..threads).map(|_| Workspace::default()).collect();
+        Ok(Self {
             store,
             session_secs: i64::from(config.session_days) * 86_400,
-            dummy_hash: hash_password("not a real password"),
-            hashing: Semaphore::new(4),
+            dummy_hash: hash_password(&workspaces[0], "not a real password"),
+            hashers: Pool::start("argon2", workspaces)?,
             per_username: RateLimiter::keyed(quota(burst)),
             per_address: RateLimiter::keyed(quota(address_burst)),
-        }
+        })
     }
 
     pub async fn hash(&self, password: &str) -> AppResult<String> {
-        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || hash_password(&password))
+        self.hashers
+            .run(move |workspace| hash_password(workspace, &password))
             .await
-            .map_err(AppError::internal)
+            .map_err(|_| AppError::internal("hashing threads stopped"))
     }
 
     /// Checks `password` against `hash`, or against a dummy when there is no
     /// user, taking the same time either way.
     pub async fn verify(&self, hash: Option<String>, password: &str) -> AppResult<bool> {
-        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        let matches = self
+            .hashers
+            .run(move |workspace| verify_password(workspace, &hash, &password))
             .await
-            .map_err(AppError::internal)?;
+            .map_err(|_| AppError::internal("hashing threads stopped"))?;
         Ok(known && matches)
     }
 
@@ -159,22 +166,88 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 accepts any password with valid parameters")
-        .to_string()
+/// A hashing thread's working memory, allocated on first use and then
+/// reused. Argon2 needs 19 MiB per hash; allocating it for each hash made
+/// the allocator keep hundreds of MiB after a burst of logins (glibc holds
+/// freed blocks of this size per thread), where one block per thread keeps
+/// memory flat.
+#[derive(Default)]
+struct Workspace(RefCell<Vec<Block>>);
+
+impl Workspace {
+    /// The raw argon2 output for `password`. Hashes made with bigger
+    /// parameters than ours (none yet) get memory of their own.
+    fn compute(
+        &self,
+        argon: &Argon2<'_>,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> argon2::Result<()> {
+        let needed = argon.params().block_count();
+        if needed > argon2().params().block_count() {
+            return argon.hash_password_into(password, salt, out);
+        }
+        let mut memory = self.0.borrow_mut();
+        if memory.len() < needed {
+            memory.resize(needed, Block::default());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut memory[..needed])
+    }
 }
 
-fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+fn hash_password(workspace: &Workspace, password: &str) -> String {
+    let argon = argon2();
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .expect("generated salts decode");
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        workspace
+            .compute(&argon, password.as_bytes(), salt_bytes, out)
+            .map_err(Into::into)
+    })
+    .expect("argon2 accepts any password with valid parameters");
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: argon.params().try_into().expect("parameters encode"),
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string()
+}
+
+/// Checks `password` against a PHC hash string, in constant time.
+fn verify_password(workspace: &Workspace, hash: &str, password: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = parsed.version.map_or(Ok(Version::V0x13), Version::try_from);
+    let Ok(version) = version else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params);
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    Output::init_with(expected.len(), |out| {
+        workspace
+            .compute(&argon, password.as_bytes(), salt_bytes, out)
+            .map_err(Into::into)
+    })
+    .is_ok_and(|computed| computed == expected)
 }
 
 fn token_hash(token: &str) -> [u8; 32] {
@@ -218,5 +291,45 @@ impl Token {
     /// This token, or else one from the body or form.
     pub fn or(self, other: Option<String>) -> Option<String> {
         self.0.or(other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::{PasswordHasher, PasswordVerifier};
+
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_phc_strings_that_verify_only_their_password() {
+        let workspace = Workspace::default();
+        let hash = hash_password(&workspace, "correct horse");
+
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password(&workspace, &hash, "correct horse"));
+        assert!(!verify_password(&workspace, &hash, "correct horsf"));
+        assert!(!verify_password(&workspace, "not a hash", "correct horse"));
+        // The reference implementation agrees.
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(argon2().verify_password(b"correct horse", &parsed).is_ok());
+    }
+
+    #[test]
+    fn hashes_made_with_other_parameters_still_verify() {
+        let workspace = Workspace::default();
+        for m_cost in [8 * 1024, 64 * 1024] {
+            let params = Params::new(m_cost, 1, 1, None).unwrap();
+            let salt = SaltString::generate(&mut OsRng);
+            let hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(b"old password", &salt)
+                .unwrap()
+                .to_string();
+
+            assert!(verify_password(&workspace, &hash, "old password"));
+            assert!(!verify_password(&workspace, &hash, "new password"));
+        }
     }
 }

@@ -50,11 +50,14 @@ pub struct Config {
     #[arg(skip = Duration::from_secs(20))]
     pub ping_interval: Duration,
 
-    /// Login attempts allowed in a burst, per username and (times four) per
-    /// client address, before 429s; one attempt is regained every
-    /// `login_refill`.
-    #[arg(skip = 5u32)]
+    /// Login attempts allowed in a burst per username, and four times as
+    /// many per client address, before answers turn to 429; one attempt is
+    /// regained every 12 seconds. Raise it when many people share one
+    /// address (NAT) or for load tests.
+    #[arg(long, env = "CHATTERBOX_LOGIN_BURST", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub login_burst: u32,
+    /// How often a throttled username or address regains one attempt.
     #[arg(skip = Duration::from_secs(12))]
     pub login_refill: Duration,
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod pages;
+pub mod pool;
 pub mod state;
 pub mod store;
 pub mod ws;
@@ -30,15 +31,19 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
+use error::AppError;
 pub use state::{AppState, StartError};
 
-/// The whole application. Paths and methods only are logged: query strings
-/// can hold tokens.
+/// The whole application, with JSON answers for unknown routes and methods.
+/// Paths and methods only are logged: query strings can hold tokens.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(ws::router())
         .merge(http::router(&state))
+        // After the merges: this fallback covers only the routes before it.
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .fallback(|| async { AppError::NotFound("Not Found") })
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))

@@ -14,8 +14,10 @@ use crate::{
 };
 
 /// Events a socket may have queued before it counts as too slow and is
-/// disconnected.
-const SOCKET_QUEUE: usize = 256;
+/// disconnected. Broadcast frames are shared, not copied, so a long queue is
+/// cheap; it must absorb a whole office reconnecting at once after a restart,
+/// each arrival announcing itself to everyone.
+const SOCKET_QUEUE: usize = 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -39,6 +41,8 @@ pub enum StartError {
     },
     #[error("cannot open the database: {0}")]
     Database(String),
+    #[error("cannot start worker threads: {0}")]
+    Threads(std::io::Error),
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
 }
@@ -60,7 +64,7 @@ impl AppState {
             let db = Db::open(&dir.join("chatterbox.db"))
                 .map_err(|e| StartError::Database(e.to_string()))?;
             let store: Arc<dyn Store> = Arc::new(db);
-            let auth = Auth::new(store.clone(), &setup);
+            let auth = Auth::new(store.clone(), &setup).map_err(StartError::Threads)?;
             Ok::<_, StartError>((store, files, auth))
         })
         .await

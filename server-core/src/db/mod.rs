@@ -13,15 +13,16 @@ use std::{path::Path, thread, time::Duration};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
-use crate::store::{StoreError, StoreResult};
-
-type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+use crate::{
+    pool::Pool,
+    store::{StoreError, StoreResult},
+};
 
 /// Cheap to clone: two queue handles.
 #[derive(Clone)]
 pub struct Db {
     writer: flume::Sender<writer::Command>,
-    readers: flume::Sender<ReadJob>,
+    readers: Pool<Connection>,
 }
 
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
@@ -46,23 +47,18 @@ impl Db {
             .spawn(move || writer::run(conn, queue))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
 
-        let (readers, jobs) = flume::unbounded::<ReadJob>();
-        for n in 0..READERS {
-            let conn = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            configure(&conn)?;
-            let jobs = jobs.clone();
-            thread::Builder::new()
-                .name(format!("sqlite-reader-{n}"))
-                .spawn(move || {
-                    for job in jobs.iter() {
-                        job(&conn);
-                    }
-                })
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        }
+        let connections = (0..READERS)
+            .map(|_| {
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&conn)?;
+                Ok(conn)
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let readers = Pool::start("sqlite-reader", connections)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Self { writer, readers })
     }
 
@@ -86,13 +82,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let (answer, result) = oneshot::channel();
-        self.readers
-            .send(Box::new(move |conn: &Connection| {
-                let _ = answer.send(f(conn));
-            }))
-            .map_err(|_| closed())?;
-        result.await.map_err(|_| closed())?
+        self.readers.run(f).await.map_err(|_| closed())?
     }
 
     /// Lets the writer finish every write queued so far, then stops it.

@@ -14,7 +14,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::{error::AppError, state::AppState};
+use crate::state::AppState;
 
 /// JSON bodies are small; uploads lift this for themselves.
 const MAX_JSON_BODY: usize = 64 * 1024;
@@ -27,8 +27,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(uploads::router(state))
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
-        .fallback(|| async { AppError::NotFound("Not Found") })
-        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
 }
 
 /// Liveness, plus what a LAN browser of servers wants to show.

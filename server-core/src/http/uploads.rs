@@ -27,11 +27,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
     router.layer(map_response(harden))
 }
 
-async fn harden(response: Response) -> Response {
-    if response.status() == StatusCode::NOT_FOUND {
-        return AppError::NotFound("File not found").into_response();
+async fn harden(mut response: Response) -> Response {
+    match response.status() {
+        StatusCode::NOT_FOUND => return AppError::NotFound("File not found").into_response(),
+        // ServeDir answers other methods with an empty body: give the
+        // contract's JSON instead, keeping its `Allow`.
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = response.headers_mut().remove(header::ALLOW);
+            let mut refusal = AppError::MethodNotAllowed.into_response();
+            if let Some(allow) = allow {
+                refusal.headers_mut().insert(header::ALLOW, allow);
+            }
+            return refusal;
+        }
+        _ => {}
     }
-    let mut response = response;
     let headers = response.headers_mut();
     let inline = headers
         .get(header::CONTENT_TYPE)

@@ -16,7 +16,11 @@ use axum::{
     response::Response,
     routing::get,
 };
-use tokio::time::{Instant, timeout};
+use futures_util::SinkExt;
+use tokio::{
+    sync::mpsc,
+    time::{Instant, timeout},
+};
 use tracing::Instrument;
 
 use crate::{
@@ -32,6 +36,8 @@ use protocol::{ClientFrame, ServerEvent};
 
 /// Largest frame or message a client may send.
 const MAX_FRAME: usize = 64 * 1024;
+/// Most queued events written before one flush.
+const RELAY_BATCH: usize = 64;
 /// A socket that cannot take a frame within this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -94,15 +100,17 @@ async fn run(state: AppState, user: AuthUser, token: String, mut socket: WebSock
             tracing::debug!(reason = %frame.reason, "closing");
             let _ = timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
         }
+        // Stored before the hub can announce it, so that a client reading
+        // GET /users on hearing "offline" sees this last_seen. Only the hub
+        // knows which socket is the last, so every socket records it; for a
+        // user still online elsewhere that is harmless.
         let at = now_timestamp();
-        if state
-            .hub
-            .unsubscribe(user.user_id, subscription.socket_id, &at)
-        {
-            if let Err(e) = state.store.set_last_seen(user.user_id, &at).await {
-                tracing::warn!(error = %e, "could not record last_seen");
-            }
+        if let Err(e) = state.store.set_last_seen(user.user_id, &at).await {
+            tracing::warn!(error = %e, "could not record last_seen");
         }
+        state
+            .hub
+            .unsubscribe(user.user_id, subscription.socket_id, &at);
         tracing::debug!("disconnected");
     }
     .instrument(span)
@@ -132,8 +140,7 @@ async fn pump(
                 return Some(close(close_code::AGAIN, "too slow to keep up"));
             }
             event = subscription.events.recv() => {
-                let event = event?;
-                if !send(socket, Message::Text(event)).await {
+                if !relay(socket, event?, &mut subscription.events).await {
                     return None;
                 }
             }
@@ -186,6 +193,23 @@ fn close(code: u16, reason: &'static str) -> CloseFrame {
         code,
         reason: Utf8Bytes::from_static(reason),
     }
+}
+
+/// Writes `first` and whatever else is already queued, with one flush.
+async fn relay(
+    socket: &mut WebSocket,
+    first: Utf8Bytes,
+    queue: &mut mpsc::Receiver<Utf8Bytes>,
+) -> bool {
+    let batch = async {
+        socket.feed(Message::Text(first)).await?;
+        for _ in 0..RELAY_BATCH {
+            let Ok(next) = queue.try_recv() else { break };
+            socket.feed(Message::Text(next)).await?;
+        }
+        socket.flush().await
+    };
+    matches!(timeout(SEND_TIMEOUT, batch).await, Ok(Ok(())))
 }
 
 async fn send(socket: &mut WebSocket, message: Message) -> bool {
