@@ -174,10 +174,16 @@ impl Files {
         }
         let mime_type = match image {
             Some(image) => image.mime_type().to_owned(),
-            None => mime_guess::from_path(&name)
-                .first_or_octet_stream()
-                .essence_str()
-                .to_owned(),
+            None => {
+                let guessed = mime_guess::from_path(&name).first_or_octet_stream();
+                // A name claiming a picture that the bytes deny is not
+                // recorded as one, so no page tries to show it inline.
+                if INLINE_IMAGES.contains(&guessed.essence_str()) {
+                    mime_guess::mime::APPLICATION_OCTET_STREAM.to_string()
+                } else {
+                    guessed.essence_str().to_owned()
+                }
+            }
         };
         let stored = format!("{user}_{}_{name}", random_hex());
         fs::rename(&partial.path, self.dir(folder).join(&stored))

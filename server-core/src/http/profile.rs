@@ -64,10 +64,17 @@ async fn upload_profile(
         .files
         .keep(file, Folder::Profiles, user.user_id)
         .await?;
-    let old = state
+    let old = match state
         .store
         .set_profile_pic(user.user_id, Some(meta.path.clone()))
-        .await?;
+        .await
+    {
+        Ok(old) => old,
+        Err(err) => {
+            state.files.remove(&meta.path).await;
+            return Err(err.into());
+        }
+    };
     if let Some(old) = old {
         state.files.remove(&old).await;
     }

@@ -56,6 +56,11 @@ async fn harden(mut response: Response) -> Response {
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
     if !inline {
+        // Opaque bytes to download: no browser or webview renders these.
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
         headers.insert(
             header::CONTENT_DISPOSITION,
             HeaderValue::from_static("attachment"),

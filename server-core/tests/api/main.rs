@@ -1,0 +1,8 @@
+//! Black-box tests: the real server on 127.0.0.1:0 with a temporary data
+//! directory, driven over real HTTP and WebSocket connections.
+
+mod accounts;
+mod files;
+mod helpers;
+mod messages;
+mod ws;
