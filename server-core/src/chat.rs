@@ -23,12 +23,14 @@ pub fn check_text(content: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Stores a message and delivers it to every socket of both parties.
+/// Stores a message and delivers it to every socket of both parties,
+/// tagged with the sender's `client_id` if it gave one.
 pub async fn send(
     state: &AppState,
     sender: UserId,
     receiver: UserId,
     body: Body,
+    client_id: Option<String>,
 ) -> AppResult<MessageView> {
     if let Body::Text(text) = &body {
         check_text(text)?;
@@ -37,7 +39,10 @@ pub async fn send(
         .store
         .send_message(sender, receiver, body, &now_timestamp())
         .await?;
-    let view = MessageView::from(message);
+    let view = MessageView {
+        client_id,
+        ..MessageView::from(message)
+    };
     state.hub.publish(
         &[sender, receiver],
         &ServerEvent::PrivateMessage(view.clone()),

@@ -99,7 +99,7 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, session: SessionId) -> StoreResult<()>;
 
     async fn users(&self) -> StoreResult<Vec<User>>;
-    async fn user_exists(&self, user: UserId) -> StoreResult<bool>;
+    async fn user(&self, user: UserId) -> StoreResult<Option<User>>;
     /// Sets or clears the profile picture; returns the previous one.
     async fn set_profile_pic(
         &self,
@@ -135,6 +135,10 @@ pub trait Store: Send + Sync + 'static {
         before: Option<MessageId>,
         limit: Option<u32>,
     ) -> StoreResult<Vec<Message>>;
+
+    /// The newest message of each one-to-one conversation `me` is in, the
+    /// most recent conversation first.
+    async fn latest_messages(&self, me: UserId) -> StoreResult<Vec<Message>>;
 
     /// Finishes every write already accepted, then refuses new ones.
     async fn close(&self);

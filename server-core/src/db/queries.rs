@@ -219,8 +219,16 @@ impl Store for Db {
         .await
     }
 
-    async fn user_exists(&self, user: UserId) -> StoreResult<bool> {
-        self.read(move |conn| Ok(exists(conn, user)?)).await
+    async fn user(&self, user: UserId) -> StoreResult<Option<User>> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT id, username, profile_pic, about, last_seen FROM users WHERE id = ?1",
+                )?
+                .query_row([user], user_row)
+                .optional()?)
+        })
+        .await
     }
 
     async fn set_profile_pic(
@@ -396,6 +404,34 @@ impl Store for Db {
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             messages.reverse();
+            Ok(messages)
+        })
+        .await
+    }
+
+    async fn latest_messages(&self, me: UserId) -> StoreResult<Vec<Message>> {
+        self.read(move |conn| {
+            // The other member of each conversation is its receiver or its
+            // sender; `me` alone for notes to self.
+            let mut query = conn.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS},
+                        COALESCE((SELECT o.user_id FROM conversation_members o
+                                  WHERE o.conversation_id = m.conversation_id
+                                    AND o.user_id <> ?1), ?1)
+                 FROM messages m
+                 WHERE m.id IN (
+                     SELECT MAX(l.id) FROM conversation_members cm
+                     JOIN messages l ON l.conversation_id = cm.conversation_id
+                     WHERE cm.user_id = ?1 AND l.deleted_at IS NULL
+                     GROUP BY cm.conversation_id)
+                 ORDER BY m.id DESC"
+            ))?;
+            let messages = query
+                .query_map([me], |row| {
+                    let peer: UserId = row.get(9)?;
+                    message_row(row, |sender| if sender == me { peer } else { me })
+                })?
+                .collect::<Result<_, _>>()?;
             Ok(messages)
         })
         .await

@@ -5,7 +5,7 @@ use axum::{
     extract::{DefaultBodyLimit, State},
     routing::{get, post},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::extract::{Json, Multipart, Path, Query};
 use crate::{
@@ -24,6 +24,7 @@ const MAX_PAGE: u32 = 1000;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/messages/{receiver_id}", get(history))
+        .route("/conversations", get(conversations))
         .route(
             "/upload-file",
             // The upload enforces its own limit while streaming (files.rs).
@@ -58,6 +59,39 @@ async fn history(
     Ok(Json(messages.into_iter().map(MessageView::from).collect()))
 }
 
+/// Ours: the caller's conversations, most recent first, each as the user
+/// it is with and its newest message; what a sidebar needs to sort people
+/// and show what is new.
+#[derive(Serialize)]
+struct ConversationView {
+    user_id: UserId,
+    last_message: MessageView,
+}
+
+async fn conversations(
+    State(state): State<AppState>,
+    token: Token,
+) -> AppResult<Json<Vec<ConversationView>>> {
+    let user = state
+        .auth
+        .authenticate(token.0.as_deref(), "Invalid token")
+        .await?;
+    let latest = state.store.latest_messages(user.user_id).await?;
+    Ok(Json(
+        latest
+            .into_iter()
+            .map(|message| ConversationView {
+                user_id: if message.sender_id == user.user_id {
+                    message.receiver_id
+                } else {
+                    message.sender_id
+                },
+                last_message: message.into(),
+            })
+            .collect(),
+    ))
+}
+
 #[derive(Deserialize)]
 struct UploadQuery {
     receiver_id: UserId,
@@ -88,12 +122,19 @@ async fn upload_file(
     let file = upload
         .file
         .ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;
-    if !state.store.user_exists(query.receiver_id).await? {
+    if state.store.user(query.receiver_id).await?.is_none() {
         return Err(AppError::NotFound("User not found"));
     }
     let meta = state.files.keep(file, Folder::Chat, user.user_id).await?;
     let path = meta.path.clone();
-    let sent = chat::send(&state, user.user_id, query.receiver_id, Body::File(meta)).await;
+    let sent = chat::send(
+        &state,
+        user.user_id,
+        query.receiver_id,
+        Body::File(meta),
+        None,
+    )
+    .await;
     match sent {
         Ok(view) => Ok(Json(ServerEvent::PrivateMessage(view))),
         Err(err) => {

@@ -14,6 +14,8 @@ use crate::{
     error::{AppError, AppResult},
     files::Folder,
     state::AppState,
+    store::UserId,
+    ws::protocol::ServerEvent,
 };
 
 const MAX_ABOUT_CHARS: usize = 500;
@@ -78,6 +80,7 @@ async fn upload_profile(
     if let Some(old) = old {
         state.files.remove(&old).await;
     }
+    announce(&state, user.user_id).await?;
     Ok(Json(
         json!({ "message": "Profile updated", "path": meta.path }),
     ))
@@ -91,6 +94,7 @@ async fn remove_profile(State(state): State<AppState>, token: Token) -> AppResul
     if let Some(old) = state.store.set_profile_pic(user.user_id, None).await? {
         state.files.remove(&old).await;
     }
+    announce(&state, user.user_id).await?;
     Ok(Json(json!({ "message": "Profile removed" })))
 }
 
@@ -118,5 +122,18 @@ async fn update_about(
         .store
         .set_about(user.user_id, body.about.trim())
         .await?;
+    announce(&state, user.user_id).await?;
     Ok(Json(json!({ "message": "About updated" })))
+}
+
+/// Tells everyone connected about `user`'s new picture or About.
+async fn announce(state: &AppState, user: UserId) -> AppResult<()> {
+    if let Some(user) = state.store.user(user).await? {
+        state.hub.broadcast(&ServerEvent::UserUpdated {
+            user_id: user.id,
+            profile_pic: user.profile_pic,
+            about: user.about,
+        });
+    }
+    Ok(())
 }

@@ -151,18 +151,19 @@ async fn pump(
                 last_heard = Instant::now();
                 match message {
                     Message::Text(text) => {
-                        if let Err(err) = handle(state, user, &text).await {
-                            let reply = ServerEvent::Error { detail: err.detail() };
-                            let reply = serde_json::to_string(&reply).expect("events serialize");
-                            if !send(socket, Message::Text(reply.into())).await {
-                                return None;
-                            }
+                        let (client_id, frame) = protocol::parse(&text);
+                        let handled = match frame {
+                            Ok(frame) => handle(state, user, frame, client_id.clone()).await,
+                            Err(detail) => Err(AppError::Unprocessable(detail)),
+                        };
+                        if let Err(err) = handled
+                            && !send_error(socket, err.detail(), client_id).await
+                        {
+                            return None;
                         }
                     }
                     Message::Binary(_) => {
-                        let reply = ServerEvent::Error { detail: "Frames must be JSON text".into() };
-                        let reply = serde_json::to_string(&reply).expect("events serialize");
-                        if !send(socket, Message::Text(reply.into())).await {
+                        if !send_error(socket, "Frames must be JSON text".into(), None).await {
                             return None;
                         }
                     }
@@ -219,16 +220,33 @@ async fn send(socket: &mut WebSocket, message: Message) -> bool {
     )
 }
 
+/// Answers this socket alone with an error frame.
+async fn send_error(socket: &mut WebSocket, detail: String, client_id: Option<String>) -> bool {
+    let reply = ServerEvent::Error { detail, client_id };
+    let reply = serde_json::to_string(&reply).expect("events serialize");
+    send(socket, Message::Text(reply.into())).await
+}
+
 /// Acts on one client frame. Errors go back to this socket only.
-async fn handle(state: &AppState, user: AuthUser, text: &str) -> AppResult<()> {
-    let frame: ClientFrame = serde_json::from_str(text)
-        .map_err(|e| AppError::Unprocessable(format!("Invalid frame: {e}")))?;
+async fn handle(
+    state: &AppState,
+    user: AuthUser,
+    frame: ClientFrame,
+    client_id: Option<String>,
+) -> AppResult<()> {
     match frame {
         ClientFrame::PrivateMessage {
             receiver_id,
             content,
         } => {
-            chat::send(state, user.user_id, receiver_id, Body::Text(content)).await?;
+            chat::send(
+                state,
+                user.user_id,
+                receiver_id,
+                Body::Text(content),
+                client_id,
+            )
+            .await?;
         }
         ClientFrame::EditMessage {
             message_id,

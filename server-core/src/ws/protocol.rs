@@ -45,9 +45,39 @@ pub enum ServerEvent {
         is_online: bool,
         last_seen: Option<String>,
     },
+    /// Ours: someone's picture or About changed.
+    UserUpdated {
+        user_id: UserId,
+        profile_pic: Option<String>,
+        about: Option<String>,
+    },
     Error {
         detail: String,
+        /// Ours: the `client_id` of the frame that failed, if it had one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
     },
+}
+
+/// Ours: a client may tag any frame with a `client_id` (a short string of
+/// its choosing); the echo of a message it sent, or the error its frame
+/// caused, carries the same tag, so it can tell which send succeeded.
+pub const MAX_CLIENT_ID: usize = 64;
+
+/// Reads a client frame and its tag; the tag is kept even when the frame
+/// itself is malformed, so the error can name it.
+pub fn parse(text: &str) -> (Option<String>, Result<ClientFrame, String>) {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return (None, Err(format!("Invalid frame: {e}"))),
+    };
+    let client_id = value
+        .get("client_id")
+        .and_then(|id| id.as_str())
+        .filter(|id| id.len() <= MAX_CLIENT_ID)
+        .map(str::to_owned);
+    let frame = serde_json::from_value(value).map_err(|e| format!("Invalid frame: {e}"));
+    (client_id, frame)
 }
 
 /// A message as the contract shows it: in history, in `private_message`
@@ -69,6 +99,9 @@ pub struct MessageView {
     pub file_size: Option<u64>,
     pub mime_type: Option<String>,
     pub edited_at: Option<String>,
+    /// Ours: the sender's tag from the `private_message` frame, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 impl From<Message> for MessageView {
@@ -89,6 +122,7 @@ impl From<Message> for MessageView {
             file_size: file.as_ref().map(|f| f.size),
             mime_type: file.map(|f| f.mime_type),
             edited_at: message.edited_at,
+            client_id: None,
         }
     }
 }
