@@ -144,21 +144,8 @@ impl TestApp {
     }
 
     /// Opens the WebSocket, optionally as a browser page of `origin` would.
-    pub async fn ws_request(
-        &self,
-        token: &str,
-        origin: Option<&str>,
-    ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
-        let mut request = format!("ws://{}/ws?token={token}", self.addr)
-            .into_client_request()
-            .expect("request");
-        if let Some(origin) = origin {
-            request
-                .headers_mut()
-                .insert("origin", HeaderValue::from_str(origin).expect("header"));
-        }
-        let (stream, _) = connect_async(request).await?;
-        Ok(Ws { stream })
+    pub async fn ws_request(&self, token: &str, origin: Option<&str>) -> WsResult {
+        self.ws_at(&format!("/ws?token={token}"), origin).await
     }
 }
 
