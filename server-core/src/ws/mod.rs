@@ -86,6 +86,11 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
 
 /// One socket's life: subscribe, relay, and on the way out record when the
 /// user was last seen if this was their last socket.
+///
+/// The subscription starts once the upgrade is done, a moment after the
+/// client saw its handshake succeed; an event of someone else's falling in
+/// that moment is not pushed. Clients load history after connecting (our
+/// pages do, after every reconnect), so it is never lost, only not pushed.
 async fn run(state: AppState, user: AuthUser, token: String, mut socket: WebSocket) {
     let mut subscription = state.hub.subscribe(user.user_id);
     let span = tracing::info_span!(
