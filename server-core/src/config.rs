@@ -45,6 +45,14 @@ pub struct Config {
     )]
     pub allowed_origins: Vec<String>,
 
+    /// Announce this server on the LAN (DNS-SD, `_chatterbox._tcp`) so the
+    /// desktop app finds it; optionally under this name
+    /// [default name: "ChatterBox on <host name>"].
+    #[arg(long, env = "CHATTERBOX_ANNOUNCE", num_args = 0..=1,
+          default_missing_value = "", value_name = "NAME",
+          value_parser = |name: &str| Ok::<_, String>(if name.is_empty() { crate::discovery::default_name() } else { name.to_owned() }))]
+    pub announce: Option<String>,
+
     /// How often each WebSocket is pinged; a peer silent for two intervals is
     /// considered gone. Tests shorten it to observe dead peers quickly.
     #[arg(skip = Duration::from_secs(20))]

@@ -6,6 +6,7 @@
 //! - [`auth`]: argon2id passwords, hashed session tokens, login throttling.
 //! - [`http`]: the contract's routes; [`ws`]: the WebSocket and its hub.
 //! - [`files`]: uploads on disk; [`pages`]: `ui/`, embedded.
+//! - [`discovery`]: announcing and finding servers on the LAN (DNS-SD).
 //!
 //! Start a server with [`Server::start`] (it binds and runs in the
 //! background), or [`serve`] on a listener you bound, until a future you
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod db;
+pub mod discovery;
 pub mod error;
 pub mod files;
 pub mod http;
@@ -67,6 +69,16 @@ async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let closing = state.shutdown.clone();
+    // Withdrawn when this function returns, i.e. once we stop serving.
+    let _announcement = match &state.config.announce {
+        Some(name) => {
+            let port = listener.local_addr()?.port();
+            discovery::Announcement::start(name, port)
+                .map_err(|e| tracing::warn!(error = %e, "cannot announce on the LAN"))
+                .ok()
+        }
+        None => None,
+    };
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -1,15 +1,34 @@
 //! `chatterbox-server`: the headless server for a LAN.
 
-use std::{io::IsTerminal, net::IpAddr, process::ExitCode};
+use std::{io::IsTerminal, net::IpAddr, process::ExitCode, time::Duration};
 
 use clap::Parser;
 use server_core::Config;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
+#[derive(Parser)]
+#[command(
+    name = "chatterbox-server",
+    version,
+    about = "ChatterBox: private real-time chat for your LAN"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+
+    /// Instead of serving, list the ChatterBox servers announcing themselves
+    /// on the LAN, listening this many seconds.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "3")]
+    discover: Option<u64>,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let Cli { config, discover } = Cli::parse();
+    if let Some(seconds) = discover {
+        return list_servers(Duration::from_secs(seconds)).await;
+    }
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|e| {
         eprintln!("ignoring log filter {:?}: {e}", config.log);
         EnvFilter::new("info")
@@ -45,6 +64,25 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chatterbox-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--discover`: one line per server found, name then address.
+async fn list_servers(window: Duration) -> ExitCode {
+    match server_core::discovery::browse(window).await {
+        Ok(servers) => {
+            if servers.is_empty() {
+                eprintln!("no ChatterBox server answered on this network");
+            }
+            for server in servers {
+                println!("{}\t{}", server.name, server.url().unwrap_or_default());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("chatterbox-server: cannot browse the LAN: {e}");
             ExitCode::FAILURE
         }
     }
