@@ -38,10 +38,12 @@ export class ApiError extends Error {
 }
 
 /** Forget the token and go to the login page. `replace` keeps the chat page
- *  out of history, so Back cannot land on a page that would bounce again. */
-export function endSession() {
+ *  out of history, so Back cannot land on a page that would bounce again.
+ *  `notice` is a key the login page knows (see auth.js), not free text, so a
+ *  crafted link cannot put words in our mouth. */
+export function endSession(notice = null) {
   session.clear();
-  location.replace("/");
+  location.replace(notice ? `/?notice=${encodeURIComponent(notice)}` : "/");
 }
 
 function detailOf(body, res) {
@@ -100,8 +102,49 @@ export async function request(method, path, { json, form, auth = true } = {}) {
   }
   if (res.ok) return data;
 
-  if (res.status === 401 && auth) endSession();
+  if (res.status === 401 && auth) endSession("expired");
   throw new ApiError(res.status, detailOf(data, res), retryAfterOf(res));
+}
+
+function parseJson(text) {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * POST a file with upload progress. fetch() cannot report upload progress,
+ * so this one call uses XMLHttpRequest, with the same error handling as
+ * `request`. Returns { promise, abort }.
+ * @param {(fraction: number) => void} onProgress 0..1
+ */
+export function uploadWithProgress(path, file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open("POST", path);
+    xhr.setRequestHeader("Accept", "application/json");
+    const token = session.token;
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    });
+    xhr.addEventListener("load", () => {
+      const data = parseJson(xhr.responseText);
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data);
+      if (xhr.status === 401) endSession("expired");
+      // detailOf reads status/statusText/headers; an XHR has all three.
+      const res = { status: xhr.status, statusText: xhr.statusText, headers: { get: (h) => xhr.getResponseHeader(h) } };
+      reject(new ApiError(xhr.status, detailOf(data, res), retryAfterOf(res)));
+    });
+    // A server that refuses a huge body early may reset the connection
+    // before we read its 413; "error" is all we get then.
+    xhr.addEventListener("error", () => reject(new ApiError(0, "Upload failed: the connection was lost.")));
+    xhr.addEventListener("abort", () => reject(new ApiError(0, "Upload cancelled.")));
+    xhr.send(fileForm(file));
+  });
+  return { promise, abort: () => xhr.abort() };
 }
 
 function fileForm(file) {
@@ -117,7 +160,11 @@ export const api = {
     request("POST", "/login", { json: { username, password }, auth: false }),
   logout: () => request("POST", "/logout"),
   users: () => request("GET", "/users"),
-  messages: (otherId) => request("GET", `/messages/${encodeURIComponent(otherId)}`),
+  /** Oldest first; with `limit`, only the newest that many. */
+  messages: (otherId, limit = null) =>
+    request("GET", `/messages/${encodeURIComponent(otherId)}${limit ? `?limit=${limit}` : ""}`),
+  /** [{user_id, last_message}], most recent first. */
+  conversations: () => request("GET", "/conversations"),
   changePassword: (oldPassword, newPassword) =>
     request("POST", "/change-password", {
       json: { old_password: oldPassword, new_password: newPassword },
@@ -125,8 +172,6 @@ export const api = {
   uploadProfile: (file) => request("POST", "/upload-profile", { form: fileForm(file) }),
   removeProfile: () => request("POST", "/remove-profile"),
   updateAbout: (about) => request("POST", "/update-about", { json: { about } }),
-  uploadFile: (receiverId, file) =>
-    request("POST", `/upload-file?receiver_id=${encodeURIComponent(receiverId)}`, {
-      form: fileForm(file),
-    }),
+  uploadFile: (receiverId, file, onProgress) =>
+    uploadWithProgress(`/upload-file?receiver_id=${encodeURIComponent(receiverId)}`, file, onProgress),
 };

@@ -3,6 +3,9 @@
 
 import { api, session, ApiError } from "./api.js";
 import { byId, showMessage } from "./dom.js";
+import { applyStoredTheme } from "./theme.js";
+
+applyStoredTheme();
 
 const USERNAME_RE = /^[A-Za-z0-9_.-]{3,32}$/;
 
@@ -18,11 +21,16 @@ const submit = form.querySelector('button[type="submit"]');
 // the chat page gets a 401, clears it and sends us back here.
 if (mode === "login" && session.token) location.replace("/chat-page");
 
+// Notices arrive as keys in the query string (see api.js endSession), never
+// as text, so a crafted link cannot show arbitrary words on our page.
+const NOTICES = {
+  registered: "Account created. Log in to continue.",
+  expired: "Your session ended, please log in again.",
+  "logged-out": "You have been logged out.",
+};
 const params = new URLSearchParams(location.search);
-if (params.has("registered")) {
-  const notice = document.getElementById("form-notice");
-  if (notice) showMessage(notice, "Account created. Log in to continue.");
-}
+const noticeKey = params.has("registered") ? "registered" : params.get("notice");
+if (noticeKey && Object.hasOwn(NOTICES, noticeKey)) showMessage(byId("form-notice"), NOTICES[noticeKey]);
 
 function fail(message, field = null) {
   for (const input of [username, password, confirm]) input?.removeAttribute("aria-invalid");

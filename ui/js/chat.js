@@ -6,15 +6,23 @@ import { api, endSession, session } from "./api.js";
 import { byId, flash, setAvatar } from "./dom.js";
 import { formatPresence } from "./format.js";
 import { ChatSocket } from "./socket.js";
+import { ConnectionStatus } from "./connection.js";
 import { UserList } from "./users.js";
+import { UnreadCounter } from "./unread.js";
 import { Conversation } from "./messages.js";
+import { Outbox } from "./outbox.js";
 import { Composer } from "./composer.js";
+import { Uploader, acceptDrops } from "./uploads.js";
+import { ImageViewer } from "./viewer.js";
 import { TypingNotifier, TypingTracker } from "./typing.js";
 import { ProfileDialog } from "./profile.js";
 import { PasswordDialog } from "./password.js";
+import { UserDialog } from "./userdialog.js";
+import { MessageAlerts } from "./alerts.js";
+import { initThemeToggle } from "./theme.js";
 
+const MAX_MESSAGE_CHARS = 10_000;
 const LAST_PEER_KEY = "chatterbox.peer"; // per tab, so a reload reopens the same conversation
-const TITLE = "ChatterBox";
 
 const token = session.token;
 const meId = session.userId;
@@ -22,16 +30,15 @@ if (!token || meId === null) endSession();
 else main();
 
 function main() {
+  initThemeToggle(byId("theme-toggle"));
   const els = {
     meAvatar: byId("me-avatar"),
     meName: byId("me-name"),
-    connection: byId("connection"),
     placeholder: byId("placeholder"),
     chat: byId("chat"),
     peerAvatar: byId("peer-avatar"),
     peerName: byId("peer-name"),
     peerStatus: byId("peer-status"),
-    peerAbout: byId("peer-about"),
     typing: byId("typing"),
     toast: byId("toast"),
   };
@@ -41,38 +48,61 @@ function main() {
   const me = { id: meId, username: "", profile_pic: null, about: null };
   const drafts = new Map(); // peer id -> unsent text
   const socket = new ChatSocket(token);
-  let usersLoaded = false;
+  const connection = new ConnectionStatus(byId("connection"), byId("reconnect-banner"));
   let everOpen = false;
-  let missed = 0; // messages received while the tab was hidden, for the title
 
   const users = new UserList(byId("user-list"), byId("user-empty"), (user) => selectPeer(user));
+  const unread = new UnreadCounter(meId, (peerId, count) => users.setUnread(peerId, count));
+  const viewer = new ImageViewer();
+  const userDialog = new UserDialog();
   const conversation = new Conversation({
     listEl: byId("message-list"),
     scrollEl: byId("message-scroll"),
     meId,
     sendEdit: (id, content) => socket.send({ type: "edit_message", message_id: id, new_content: content }),
     onError: notify,
+    onLoaded: (peerId, history) => {
+      outbox.reconcile(peerId, history, meId);
+      for (const item of outbox.forPeer(peerId)) conversation.showOutgoing(item);
+      markRead();
+    },
+    onRetry: (item) => outbox.retry(item),
+    onDiscard: (item) => {
+      outbox.discard(item);
+      composer.focus();
+    },
+    onView: (url, name) => viewer.open(url, name),
+  });
+  const outbox = new Outbox((frame) => socket.send(frame), (item) => {
+    conversation.showOutgoing(item);
+    if (item.state === "sent") users.touch(item.peerId, item.message.id);
   });
   const typingOut = new TypingNotifier((peerId, isTyping) =>
     socket.send({ type: "typing", receiver_id: peerId, is_typing: isTyping }));
   const typingIn = new TypingTracker((senderId) => {
     if (senderId === conversation.peerId) renderTyping();
   });
+  const uploader = new Uploader((msg) => {
+    conversation.add(msg);
+    users.touch(conversation.peerOf(msg), msg.id);
+  }, (text) => notify(text, 8000));
   const composer = new Composer({
     form: byId("composer"),
     input: byId("message-input"),
     attachButton: byId("attach-button"),
     fileInput: byId("file-input"),
     onSend: sendText,
-    onFile: uploadFile,
+    onFiles: sendFiles,
     onTyping: () => {
       if (conversation.peerId !== null) typingOut.typed(conversation.peerId);
     },
   });
   composer.setEnabled(false);
+  acceptDrops(els.chat, () => conversation.peerId !== null, sendFiles);
 
   const profile = new ProfileDialog(me, renderMe);
   const password = new PasswordDialog((text) => notify(text));
+  const alerts = new MessageAlerts(meId, byId("notify-button"), (peerId) => selectPeer(users.get(peerId)));
 
   // --- rendering -----------------------------------------------------------
 
@@ -88,8 +118,6 @@ function main() {
     setAvatar(els.peerAvatar, peer.profile_pic);
     els.peerStatus.textContent = formatPresence(peer.is_online, peer.last_seen);
     els.peerStatus.classList.toggle("online", Boolean(peer.is_online));
-    els.peerAbout.textContent = peer.about ?? "";
-    els.peerAbout.hidden = !peer.about;
   }
 
   function renderTyping() {
@@ -105,8 +133,21 @@ function main() {
     if (mine) Object.assign(me, mine);
     renderMe();
     users.setUsers(list.filter((u) => u.id !== meId));
-    usersLoaded = true;
     if (conversation.peerId !== null) renderPeer();
+  }
+
+  /** Users, conversation order and unread counts, all from the server. */
+  async function refreshAll() {
+    const [, conversations] = await Promise.all([refreshUsers(), api.conversations()]);
+    users.setConversations(conversations);
+    await unread.recount(conversations, (peerId, limit) => api.messages(peerId, limit),
+      document.hidden ? null : conversation.peerId);
+  }
+
+  /** The open conversation counts as read while the tab is visible. */
+  function markRead() {
+    if (conversation.peerId === null || document.hidden) return;
+    unread.markRead(conversation.peerId, conversation.newestId);
   }
 
   function selectPeer(user) {
@@ -123,35 +164,48 @@ function main() {
     renderTyping();
     els.placeholder.hidden = true;
     els.chat.hidden = false;
-    document.body.classList.add("show-chat"); // narrow screens: the chat replaces the list
+    document.body.classList.add("show-chat"); // phone width: the chat replaces the list
     composer.setEnabled(true);
     composer.focus();
+  }
+
+  /** Phone width "back": leave the conversation, so new messages count as unread. */
+  function closePeer() {
+    const peerId = conversation.peerId;
+    if (peerId !== null) drafts.set(peerId, composer.value);
+    typingOut.stop();
+    conversation.close();
+    users.select(null);
+    sessionStorage.removeItem(LAST_PEER_KEY);
+    els.chat.hidden = true;
+    els.placeholder.hidden = false;
+    composer.setEnabled(false);
+    document.body.classList.remove("show-chat");
+    // Keyboard users land back on the person they were talking to.
+    document.querySelector(`#user-list > li[data-user-id="${peerId}"] button`)?.focus();
   }
 
   function sendText(text) {
     const peerId = conversation.peerId;
     if (peerId === null) return false;
-    if (!socket.send({ type: "private_message", receiver_id: peerId, content: text })) {
-      notify("Not connected. Your message was not sent.");
+    // The server's limit (chat.rs MAX_MESSAGE_CHARS), checked here so the
+    // text stays in the box to be shortened instead of failing.
+    if ([...text].length > MAX_MESSAGE_CHARS) {
+      notify(`Messages are at most ${MAX_MESSAGE_CHARS} characters; this one has ${[...text].length}.`);
       return false;
     }
+    alerts.askOnce(); // a send is a user action, which browsers require for the prompt
+    // Shown at once as pending; a failure stays visible with a retry, so
+    // the box can be cleared either way.
+    outbox.send(peerId, text, conversation.newestId);
     typingOut.stop();
     drafts.delete(peerId);
     return true;
   }
 
-  async function uploadFile(file) {
-    const peerId = conversation.peerId;
-    if (peerId === null) return;
-    notify(`Uploading ${file.name}…`, 120000);
-    try {
-      // The WebSocket pushes the same message; the conversation keeps one copy.
-      const msg = await api.uploadFile(peerId, file);
-      if (msg && msg.id !== undefined) conversation.add(msg);
-      notify(`Sent ${file.name}.`, 1500);
-    } catch (err) {
-      notify(err.status === 413 ? `${file.name} is too large to send.` : `Could not send ${file.name}: ${err.message}`);
-    }
+  function sendFiles(files) {
+    if (conversation.peerId === null) return;
+    uploader.add(conversation.peerId, files);
   }
 
   async function logOut() {
@@ -162,24 +216,28 @@ function main() {
     } catch {
       // The token is forgotten locally either way.
     }
-    endSession();
+    endSession("logged-out");
   }
 
   // --- server events -------------------------------------------------------
 
   socket.on("private_message", (msg) => {
+    const peerId = conversation.peerOf(msg);
     const fromPeer = msg.sender_id !== meId;
+    outbox.echoed(msg); // our own send coming back: pending -> sent
     if (fromPeer) typingIn.update(msg.sender_id, false);
-    if (conversation.peerOf(msg) === conversation.peerId) {
+    if (peerId !== meId && !users.get(peerId)) {
+      refreshAll().catch(() => {}); // someone who joined after the list was loaded
+    }
+    users.touch(peerId, msg.id);
+    if (peerId === conversation.peerId) {
       conversation.add(msg);
+      if (fromPeer && document.hidden) unread.arrived(peerId, msg.id);
+      else markRead();
     } else if (fromPeer) {
-      if (users.get(msg.sender_id)) users.markUnseen(msg.sender_id);
-      else refreshUsers().then(() => users.markUnseen(msg.sender_id), () => {});
+      unread.arrived(peerId, msg.id);
     }
-    if (fromPeer && document.hidden) {
-      missed += 1;
-      document.title = `(${missed}) ${TITLE}`;
-    }
+    alerts.message(msg, users.get(msg.sender_id));
   });
 
   socket.on("edit_message", (frame) => conversation.applyEdit(frame.message_id, frame.new_content));
@@ -194,19 +252,39 @@ function main() {
     if (!users.setPresence(frame.user_id, frame.is_online, frame.last_seen)) refreshUsers().catch(() => {});
     if (!frame.is_online) typingIn.update(frame.user_id, false);
     if (frame.user_id === conversation.peerId) renderPeer();
+    userDialog.refresh(users.get(frame.user_id));
   });
 
-  socket.on("error", (frame) => notify(frame.detail || "The server refused that."));
+  socket.on("user_updated", (frame) => {
+    const fields = { profile_pic: frame.profile_pic ?? null, about: frame.about ?? null };
+    if (frame.user_id === meId) {
+      Object.assign(me, fields); // e.g. changed in another tab
+      renderMe();
+      profile.render();
+      return;
+    }
+    if (!users.updateProfile(frame.user_id, fields)) refreshUsers().catch(() => {});
+    if (frame.user_id === conversation.peerId) renderPeer();
+    userDialog.refresh(users.get(frame.user_id));
+  });
+
+  socket.on("error", (frame) => {
+    if (!outbox.errored(frame)) notify(frame.detail || "The server refused that.");
+  });
 
   socket.onStatus((state) => {
-    els.connection.dataset.state = state;
-    els.connection.textContent = { connecting: "Connecting…", open: "Connected", closed: "Reconnecting…" }[state];
+    connection.update(state);
     if (state === "open") {
-      // After a drop, catch up: presence and messages may have changed.
-      if (everOpen || !usersLoaded) refreshUsers().catch(() => {});
-      if (everOpen) conversation.reload();
+      // After a drop, catch up: presence, order, unread and messages may all
+      // have changed while we were away.
+      if (everOpen) {
+        refreshAll().catch(() => {});
+        conversation.reload();
+      }
       everOpen = true;
     } else if (state === "closed") {
+      outbox.socketDown();
+      typingOut.stop();
       // A refused handshake looks like a network error; asking over HTTP
       // tells a revoked or expired token apart (401 ends the session).
       refreshUsers().catch(() => {});
@@ -218,22 +296,33 @@ function main() {
   byId("profile-button").addEventListener("click", () => profile.open());
   byId("password-button").addEventListener("click", () => password.open());
   byId("logout-button").addEventListener("click", logOut);
-  byId("back-button").addEventListener("click", () => {
-    document.body.classList.remove("show-chat");
+  byId("back-button").addEventListener("click", closePeer);
+  byId("reconnect-now").addEventListener("click", () => socket.reconnectNow());
+  byId("user-filter").addEventListener("input", (e) => users.filter(e.target.value));
+  byId("peer-info-button").addEventListener("click", () => {
+    const peer = users.get(conversation.peerId);
+    if (peer) userDialog.open(peer);
   });
+
+  // A file dropped outside the conversation would make the browser leave
+  // the page to show it.
+  for (const type of ["dragover", "drop"]) {
+    window.addEventListener(type, (e) => {
+      if ([...(e.dataTransfer?.types ?? [])].includes("Files")) e.preventDefault();
+    });
+  }
 
   window.addEventListener("online", () => socket.reconnectNow());
   window.addEventListener("pagehide", () => typingOut.stop());
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) return;
     socket.reconnectNow(); // mobile browsers drop sockets in background tabs
-    missed = 0;
-    document.title = TITLE;
+    markRead();
   });
 
   // --- start ---------------------------------------------------------------
 
-  refreshUsers()
+  refreshAll()
     .then(() => {
       const last = Number(sessionStorage.getItem(LAST_PEER_KEY));
       if (users.get(last)) selectPeer(users.get(last));

@@ -1,5 +1,8 @@
 // The message box: Enter sends, Shift+Enter adds a line, the box grows with
-// its text, and the attach button opens a file picker.
+// its text; the attach button opens a file picker (through desktop.js) and
+// files pasted into the box are sent as files.
+
+import { bindFilePicker } from "./desktop.js";
 
 const MAX_HEIGHT_PX = 180;
 
@@ -7,20 +10,18 @@ export class Composer {
   #form;
   #input;
   #attach;
-  #fileInput;
   #send;
 
   /**
    * @param {object} o
    * @param {(text: string) => boolean} o.onSend true if sent; the box is cleared only then
-   * @param {(file: File) => void} o.onFile
+   * @param {(files: File[]) => void} o.onFiles
    * @param {() => void} o.onTyping
    */
-  constructor({ form, input, attachButton, fileInput, onSend, onFile, onTyping }) {
+  constructor({ form, input, attachButton, fileInput, onSend, onFiles, onTyping }) {
     this.#form = form;
     this.#input = input;
     this.#attach = attachButton;
-    this.#fileInput = fileInput;
     this.#send = onSend;
 
     form.addEventListener("submit", (event) => {
@@ -38,10 +39,14 @@ export class Composer {
       this.#fit();
       if (input.value) onTyping();
     });
-    attachButton.addEventListener("click", () => fileInput.click());
-    fileInput.addEventListener("change", () => {
-      for (const file of fileInput.files) onFile(file);
-      fileInput.value = ""; // so picking the same file again still fires "change"
+    bindFilePicker(attachButton, fileInput, { multiple: true }, onFiles);
+    // A pasted screenshot or copied file arrives as clipboard files; plain
+    // text pastes are left to the browser.
+    input.addEventListener("paste", (event) => {
+      const files = [...(event.clipboardData?.files ?? [])];
+      if (!files.length) return;
+      event.preventDefault();
+      onFiles(files);
     });
   }
 
@@ -76,6 +81,11 @@ export class Composer {
   }
 
   #fit() {
+    // A hidden box measures 0 high; let CSS size it until it is shown.
+    if (!this.#input.offsetParent) {
+      this.#input.style.height = "";
+      return;
+    }
     this.#input.style.height = "auto";
     this.#input.style.height = `${Math.min(this.#input.scrollHeight, MAX_HEIGHT_PX)}px`;
   }

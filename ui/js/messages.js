@@ -1,10 +1,12 @@
-// The open conversation: loads history, appends live messages, applies edits
-// and draws file cards. Messages are keyed by id, so the upload reply and the
-// WebSocket push of the same file (or a push racing the history load) show once.
+// The open conversation: loads history, appends live messages, applies edits,
+// and shows our own messages still on their way (see outbox.js). Messages
+// are keyed by id, so the upload reply and the WebSocket push of the same
+// file (or a push racing the history load) show once.
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
-import { formatBytes, formatClock, formatDay, formatFull, parseTimestamp, sameDay, staticUrl } from "./format.js";
+import { fileCard } from "./filecard.js";
+import { formatClock, formatDay, formatFull, parseTimestamp, sameDay } from "./format.js";
 
 const NEAR_BOTTOM_PX = 80;
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this sit together
@@ -21,18 +23,38 @@ export class Conversation {
   #pending = null; // live events held back while history loads
   #loadSeq = 0; // bumps on every open, so a slow reply for an older pick is dropped
   #editing = null; // { id, form }
+  #outgoing = new Map(); // outbox item -> { li, state, retry, error }
+  #onLoaded;
+  #onRetry;
+  #onDiscard;
+  #onView;
 
   /**
    * @param {object} o
    * @param {(id: number, content: string) => boolean} o.sendEdit false if it could not be sent
    * @param {(text: string) => void} o.onError
+   * @param {(peerId: number, history: Array) => void} o.onLoaded after history is drawn
+   * @param {(item) => void} o.onRetry the retry button of a failed message
+   * @param {(item) => void} o.onDiscard its discard button
+   * @param {(url: string, name: string) => void} o.onView an image thumbnail was clicked
    */
-  constructor({ listEl, scrollEl, meId, sendEdit, onError }) {
+  constructor({ listEl, scrollEl, meId, sendEdit, onError, onLoaded, onRetry, onDiscard, onView }) {
     this.#listEl = listEl;
     this.#scrollEl = scrollEl;
     this.#meId = meId;
     this.#sendEdit = sendEdit;
     this.#onError = onError;
+    this.#onLoaded = onLoaded;
+    this.#onRetry = onRetry;
+    this.#onDiscard = onDiscard;
+    this.#onView = onView;
+  }
+
+  /** The newest message id shown, for read tracking. */
+  get newestId() {
+    let newest = null;
+    for (const id of this.#items.keys()) if (newest === null || id > newest) newest = id;
+    return newest;
   }
 
   get peerId() {
@@ -46,6 +68,7 @@ export class Conversation {
 
   async open(peer) {
     const seq = ++this.#loadSeq;
+    const keepScroll = this.#peer?.id === peer.id && !this.#nearBottom() ? this.#scrollEl.scrollTop : null;
     this.#peer = peer;
     this.#reset();
     this.#pending = [];
@@ -62,11 +85,15 @@ export class Conversation {
     }
     if (seq !== this.#loadSeq) return;
     this.#listEl.removeAttribute("aria-busy");
-    for (const msg of Array.isArray(history) ? history : []) this.#append(msg);
+    history = Array.isArray(history) ? history : [];
+    for (const msg of history) this.#append(msg);
     const pending = this.#pending;
     this.#pending = null;
+    this.#onLoaded(peer.id, history); // draws what is still in the outbox
     for (const replay of pending) replay();
-    this.#scrollToBottom();
+    // A reload after a reconnect keeps the reader's place; a fresh open starts at the end.
+    if (keepScroll === null) this.#scrollToBottom();
+    else this.#scrollEl.scrollTop = keepScroll;
   }
 
   /** Reload the open conversation, e.g. to catch up after a reconnect. */
@@ -93,6 +120,70 @@ export class Conversation {
     if (stick) this.#scrollToBottom();
   }
 
+  /** Draw or update one of our outgoing messages (an outbox item). */
+  showOutgoing(item) {
+    if (!this.#peer || item.peerId !== this.#peer.id || this.#pending) return;
+    let view = this.#outgoing.get(item);
+    if (item.state === "discarded") {
+      view?.li.remove();
+      this.#outgoing.delete(item);
+      return;
+    }
+    if (item.state === "sent") {
+      if (view) this.#outgoing.delete(item);
+      const msg = item.message;
+      if (!view || this.#items.has(msg.id)) {
+        // Drawn already (a reload raced the echo) or never drawn here.
+        view?.li.remove();
+        this.add(msg);
+        return;
+      }
+      // Becomes the real message where it stands, so nothing jumps.
+      const date = parseTimestamp(msg.timestamp) ?? new Date();
+      const real = this.#build(msg, date);
+      this.#items.set(msg.id, real);
+      view.li.replaceWith(real.li);
+      this.#last = { date, senderId: msg.sender_id };
+      return;
+    }
+    if (!view) {
+      const now = new Date();
+      this.#daySeparator(now);
+      view = this.#buildOutgoing(item);
+      this.#outgoing.set(item, view);
+      this.#listEl.append(view.li);
+      // Counted as the last message, so the next one groups and dates right.
+      this.#last = { date: now, senderId: this.#meId };
+      this.#scrollToBottom();
+    }
+    view.li.dataset.state = item.state;
+    view.status.textContent = item.state === "failed" ? `Not sent${item.error ? `: ${item.error}` : ""}` : "Sending…";
+    view.actions.hidden = item.state !== "failed";
+  }
+
+  #buildOutgoing(item) {
+    const status = el("span", { className: "msg-status", attrs: { role: "status" } });
+    const retry = el("button", {
+      className: "msg-retry",
+      text: "Retry",
+      attrs: { type: "button", "aria-label": "Retry sending this message" },
+      on: { click: () => this.#onRetry(item) },
+    });
+    const discard = el("button", {
+      className: "msg-discard",
+      text: "Discard",
+      attrs: { type: "button", "aria-label": "Discard this unsent message" },
+      on: { click: () => this.#onDiscard(item) },
+    });
+    const actions = el("div", { className: "msg-actions" }, retry, discard);
+    const bubble = el("div", { className: "bubble" },
+      el("span", { className: "visually-hidden", text: "You: " }),
+      el("p", { className: "msg-text", text: item.content }),
+      el("div", { className: "msg-meta" }, status));
+    const li = el("li", { className: "msg mine", dataset: { state: item.state } }, bubble, actions);
+    return { li, status, actions };
+  }
+
   applyEdit(messageId, newContent) {
     if (this.#pending) {
       this.#pending.push(() => this.applyEdit(messageId, newContent));
@@ -108,16 +199,14 @@ export class Conversation {
   #reset() {
     this.#cancelEdit();
     this.#items.clear();
+    this.#outgoing.clear();
     this.#last = null;
     this.#listEl.replaceChildren();
   }
 
   #append(msg) {
     const date = parseTimestamp(msg.timestamp) ?? new Date();
-    if (!this.#last || !sameDay(this.#last.date, date)) {
-      this.#listEl.append(el("li", { className: "day" }, el("span", { text: formatDay(date) })));
-      this.#last = null;
-    }
+    this.#daySeparator(date);
     const grouped = this.#last !== null && this.#last.senderId === msg.sender_id
       && date - this.#last.date < GROUP_GAP_MS;
     const item = this.#build(msg, date);
@@ -125,6 +214,13 @@ export class Conversation {
     this.#items.set(msg.id, item);
     this.#listEl.append(item.li);
     this.#last = { date, senderId: msg.sender_id };
+  }
+
+  /** A "Today"/"Yesterday"/date line before the first message of a day. */
+  #daySeparator(date) {
+    if (this.#last && sameDay(this.#last.date, date)) return;
+    this.#listEl.append(el("li", { className: "day" }, el("span", { text: formatDay(date) })));
+    this.#last = null;
   }
 
   #build(msg, date) {
@@ -149,7 +245,7 @@ export class Conversation {
     const who = el("span", { className: "visually-hidden", text: `${mine ? "You" : this.#peer.username}: ` });
     const bubble = el("div", { className: "bubble" },
       who,
-      isFile ? fileCard(msg) : text,
+      isFile ? fileCard(msg, this.#onView) : text,
       el("div", { className: "msg-meta" }, edited, time));
     const li = el("li", { className: `msg ${mine ? "mine" : "theirs"}`, dataset: { id: msg.id } }, bubble, editButton);
     return { msg: { ...msg }, li, text, edited, editButton };
@@ -225,30 +321,4 @@ export class Conversation {
   #scrollToBottom() {
     this.#scrollEl.scrollTop = this.#scrollEl.scrollHeight;
   }
-}
-
-function isImage(msg) {
-  if (typeof msg.mime_type === "string" && msg.mime_type) return msg.mime_type.startsWith("image/");
-  return /\.(png|jpe?g|gif|webp|avif|bmp)$/i.test(msg.file_path ?? "");
-}
-
-function fileCard(msg) {
-  const url = staticUrl(msg.file_path);
-  const name = msg.file_name || String(msg.file_path ?? "file").split("/").pop();
-  if (!url) return el("p", { className: "msg-text file-missing", text: `${name} (unavailable)` });
-
-  const image = isImage(msg);
-  const extension = /\.([A-Za-z0-9]{1,5})$/.exec(name)?.[1].toUpperCase() ?? "FILE";
-  const preview = image
-    ? el("img", { className: "file-thumb", attrs: { src: url, alt: name, loading: "lazy", decoding: "async" } })
-    : el("span", { className: "file-icon", text: extension, attrs: { "aria-hidden": "true" } });
-  const size = formatBytes(msg.file_size);
-  return el("a", {
-    className: image ? "file-card image" : "file-card",
-    attrs: { href: url, download: name, title: `Download ${name}` },
-  },
-  preview,
-  el("span", { className: "file-info" },
-    el("span", { className: "file-name", text: name }),
-    size && el("span", { className: "file-size", text: size })));
 }

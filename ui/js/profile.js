@@ -1,21 +1,28 @@
-// The profile dialog: change or remove one's picture, edit "About".
-// Other users see the change the next time their page loads the user list.
+// The profile dialog: change one's picture (previewed before it is saved) or
+// remove it, and edit "About". The server announces each change to everyone
+// with a user_updated event, which is how other pages (and our other tabs)
+// learn of it.
 
 import { api, ApiError } from "./api.js";
 import { byId, setAvatar, showMessage } from "./dom.js";
+import { bindFilePicker } from "./desktop.js";
 
 export class ProfileDialog {
   #me;
   #onChange;
   #dialog = byId("profile-dialog");
   #avatar = byId("profile-avatar");
-  #fileInput = byId("profile-file");
   #changeButton = byId("profile-change");
   #removeButton = byId("profile-remove");
+  #previewBox = byId("profile-preview-box");
+  #preview = byId("profile-preview");
+  #saveButton = byId("profile-save");
+  #cancelButton = byId("profile-cancel");
   #aboutForm = byId("about-form");
   #about = byId("about-input");
   #status = byId("profile-status");
   #error = byId("profile-error");
+  #chosen = null; // { file, url } while a new picture is previewed
 
   /**
    * @param {object} me the caller's user object; updated in place
@@ -24,11 +31,11 @@ export class ProfileDialog {
   constructor(me, onChange) {
     this.#me = me;
     this.#onChange = onChange;
-    this.#changeButton.addEventListener("click", () => this.#fileInput.click());
-    this.#fileInput.addEventListener("change", () => {
-      const file = this.#fileInput.files[0];
-      this.#fileInput.value = "";
-      if (file) this.#upload(file);
+    bindFilePicker(this.#changeButton, byId("profile-file"), { accept: "image/*" }, ([file]) => this.#choose(file));
+    this.#saveButton.addEventListener("click", () => this.#upload());
+    this.#cancelButton.addEventListener("click", () => {
+      this.#discard();
+      this.#changeButton.focus();
     });
     this.#removeButton.addEventListener("click", () => this.#remove());
     this.#aboutForm.addEventListener("submit", (event) => {
@@ -38,25 +45,54 @@ export class ProfileDialog {
     for (const closer of this.#dialog.querySelectorAll("[data-close]")) {
       closer.addEventListener("click", () => this.#dialog.close());
     }
+    this.#dialog.addEventListener("close", () => this.#discard());
   }
 
   open() {
-    setAvatar(this.#avatar, this.#me.profile_pic);
+    this.#discard();
+    this.render();
     this.#about.value = this.#me.about ?? "";
-    this.#removeButton.disabled = !this.#me.profile_pic;
     this.#report("", "");
     this.#dialog.showModal();
   }
 
-  async #upload(file) {
+  /** Show the current picture (also after a user_updated from another tab). */
+  render() {
+    setAvatar(this.#avatar, this.#me.profile_pic);
+    this.#removeButton.disabled = !this.#me.profile_pic;
+  }
+
+  #choose(file) {
     if (file.type && !file.type.startsWith("image/")) {
       this.#report("", "Please choose an image file.");
       return;
     }
+    this.#discard();
+    // A blob: URL shows the local file without uploading it (the page's CSP
+    // allows blob: images for exactly this).
+    this.#chosen = { file, url: URL.createObjectURL(file) };
+    this.#preview.src = this.#chosen.url;
+    this.#previewBox.hidden = false;
+    this.#report("", "");
+    this.#saveButton.focus();
+  }
+
+  #discard() {
+    if (!this.#chosen) return;
+    URL.revokeObjectURL(this.#chosen.url);
+    this.#chosen = null;
+    this.#preview.removeAttribute("src");
+    this.#previewBox.hidden = true;
+  }
+
+  async #upload() {
+    const file = this.#chosen?.file;
+    if (!file) return;
     await this.#run("Uploading picture…", async () => {
       const { path } = await api.uploadProfile(file);
       this.#me.profile_pic = path ?? null;
-      setAvatar(this.#avatar, this.#me.profile_pic);
+      this.#discard();
+      this.render();
       return "Picture updated.";
     });
   }
@@ -65,7 +101,7 @@ export class ProfileDialog {
     await this.#run("Removing picture…", async () => {
       await api.removeProfile();
       this.#me.profile_pic = null;
-      setAvatar(this.#avatar, null);
+      this.render();
       return "Picture removed.";
     });
   }
@@ -81,7 +117,8 @@ export class ProfileDialog {
 
   /** Run one change with the dialog's controls disabled, then report. */
   async #run(busyText, change) {
-    const controls = [this.#changeButton, this.#removeButton, ...this.#aboutForm.elements];
+    const controls = [this.#changeButton, this.#removeButton, this.#saveButton, this.#cancelButton,
+      ...this.#aboutForm.elements];
     for (const c of controls) c.disabled = true;
     this.#report(busyText, "");
     try {

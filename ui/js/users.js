@@ -1,6 +1,7 @@
-// The sidebar list of other users: rendering, selection, live presence and a
-// "new messages" marker. Rows are built once per user and updated in place,
-// so a presence change never steals keyboard focus from a row.
+// The sidebar list of other users: rendering, selection, live presence,
+// unread badges, the filter box, and ordering (newest conversation first,
+// then everyone else by name). Rows are built once per user and updated in
+// place, so a presence change never steals keyboard focus from a row.
 
 import { el, setAvatar } from "./dom.js";
 import { formatPresence } from "./format.js";
@@ -9,15 +10,20 @@ export class UserList {
   #listEl;
   #emptyEl;
   #onSelect;
-  #users = new Map(); // id -> user object from GET /users
-  #rows = new Map(); // id -> { li, button, img, name, status, unseen }
+  #users = new Map(); // id -> user object from GET /users (plus live updates)
+  #rows = new Map(); // id -> { li, button, img, name, status, badge }
+  #recency = new Map(); // id -> id of the newest message with them (ids only grow)
+  #unread = new Map(); // id -> count
   #selectedId = null;
+  #filter = "";
 
   /** @param {(user) => void} onSelect */
   constructor(listEl, emptyEl, onSelect) {
     this.#listEl = listEl;
     this.#emptyEl = emptyEl;
     this.#onSelect = onSelect;
+    // "Last seen today at…" turns into "yesterday" without any event.
+    setInterval(() => this.#refreshAll(), 60_000);
   }
 
   get(id) {
@@ -29,8 +35,7 @@ export class UserList {
     const seen = new Set();
     for (const user of users) {
       seen.add(user.id);
-      const unseen = this.#users.get(user.id)?.unseen ?? false;
-      this.#users.set(user.id, { ...user, unseen });
+      this.#users.set(user.id, { ...user });
       if (!this.#rows.has(user.id)) this.#rows.set(user.id, this.#buildRow(user.id));
       this.#refreshRow(user.id);
     }
@@ -41,7 +46,7 @@ export class UserList {
       this.#users.delete(id);
     }
     this.#order();
-    this.#emptyEl.hidden = this.#users.size > 0;
+    this.#applyFilter();
   }
 
   /** Apply a presence frame; false if the user is unknown (new account). */
@@ -49,23 +54,64 @@ export class UserList {
     const user = this.#users.get(userId);
     if (!user) return false;
     user.is_online = isOnline ? 1 : 0;
-    if (lastSeen !== undefined) user.last_seen = lastSeen;
+    if (lastSeen !== undefined && lastSeen !== null) user.last_seen = lastSeen;
     this.#refreshRow(userId);
     return true;
   }
 
-  select(id) {
-    this.#selectedId = id;
-    const user = this.#users.get(id);
-    if (user) user.unseen = false;
-    for (const rowId of this.#rows.keys()) this.#refreshRow(rowId);
+  /** Apply a user_updated frame; false if the user is unknown. */
+  updateProfile(userId, fields) {
+    const user = this.#users.get(userId);
+    if (!user) return false;
+    Object.assign(user, fields);
+    this.#refreshRow(userId);
+    return true;
   }
 
-  markUnseen(id) {
-    const user = this.#users.get(id);
-    if (!user || id === this.#selectedId) return;
-    user.unseen = true;
+  /** Seed the order from GET /conversations. */
+  setConversations(conversations) {
+    for (const { user_id: id, last_message: msg } of conversations) {
+      if (msg && typeof msg.id === "number") this.#recency.set(id, Math.max(msg.id, this.#recency.get(id) ?? 0));
+    }
+    this.#order();
+  }
+
+  /** A message with this user arrived or was sent: they move to the top. */
+  touch(userId, messageId) {
+    if ((this.#recency.get(userId) ?? 0) >= messageId) return;
+    this.#recency.set(userId, messageId);
+    this.#order();
+  }
+
+  setUnread(userId, count) {
+    this.#unread.set(userId, count);
+    this.#refreshRow(userId);
+  }
+
+  select(id) {
+    const previous = this.#selectedId;
+    this.#selectedId = id;
+    this.#refreshRow(previous);
     this.#refreshRow(id);
+  }
+
+  /** Show only people whose name contains the text (case-insensitive). */
+  filter(text) {
+    this.#filter = text.trim().toLocaleLowerCase();
+    this.#applyFilter();
+  }
+
+  #applyFilter() {
+    let shown = 0;
+    for (const [id, row] of this.#rows) {
+      const match = !this.#filter || this.#users.get(id).username.toLocaleLowerCase().includes(this.#filter);
+      row.li.hidden = !match;
+      if (match) shown += 1;
+    }
+    this.#emptyEl.textContent = this.#users.size === 0
+      ? "No one else has joined yet."
+      : "No one matches that filter.";
+    this.#emptyEl.hidden = shown > 0;
   }
 
   #buildRow(id) {
@@ -73,16 +119,20 @@ export class UserList {
     const dot = el("span", { className: "presence-dot", attrs: { "aria-hidden": "true" } });
     const name = el("span", { className: "user-name" });
     const status = el("span", { className: "user-status" });
-    const unseen = el("span", { className: "unseen-dot", text: "New", attrs: { hidden: true } });
+    const badge = el("span", { className: "unread-badge", attrs: { hidden: true } });
     const button = el(
       "button",
       { className: "user", attrs: { type: "button" }, on: { click: () => this.#onSelect(this.#users.get(id)) } },
       el("span", { className: "avatar-wrap" }, img, dot),
       el("span", { className: "user-text" }, name, status),
-      unseen,
+      badge,
     );
-    const li = el("li", {}, button);
-    return { li, button, img, dot, name, status, unseen };
+    const li = el("li", { dataset: { userId: id } }, button);
+    return { li, button, img, dot, name, status, badge };
+  }
+
+  #refreshAll() {
+    for (const id of this.#rows.keys()) this.#refreshRow(id);
   }
 
   #refreshRow(id) {
@@ -93,22 +143,33 @@ export class UserList {
       row.picture = user.profile_pic;
       setAvatar(row.img, user.profile_pic);
     }
+    const online = Boolean(user.is_online);
     row.name.textContent = user.username;
-    row.status.textContent = formatPresence(user.is_online, user.last_seen);
-    row.button.classList.toggle("online", Boolean(user.is_online));
-    row.unseen.hidden = !user.unseen;
+    row.status.textContent = formatPresence(online, user.last_seen);
+    row.li.dataset.online = String(online);
+    row.button.classList.toggle("online", online);
+    const unread = this.#unread.get(id) ?? 0;
+    row.badge.hidden = unread === 0;
+    row.badge.textContent = unread > 99 ? "99+" : String(unread);
+    // The badge alone says nothing to a screen reader; the label says it all.
+    const parts = [user.username, online ? "online" : row.status.textContent];
+    if (unread) parts.push(`${unread} unread`);
+    row.button.setAttribute("aria-label", parts.join(", "));
     if (id === this.#selectedId) row.button.setAttribute("aria-current", "true");
     else row.button.removeAttribute("aria-current");
   }
 
-  // Alphabetical and stable: sorting by presence would move rows under the pointer.
   #order() {
+    const byName = (a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" });
     const ids = [...this.#users.values()]
-      .sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" }))
+      .sort((a, b) => (this.#recency.get(b.id) ?? 0) - (this.#recency.get(a.id) ?? 0) || byName(a, b))
       .map((u) => u.id);
     const current = [...this.#listEl.children];
     const inOrder = current.length === ids.length && ids.every((id, i) => current[i] === this.#rows.get(id).li);
-    // Re-appending moves nodes, which blurs a focused row; only do it when needed.
-    if (!inOrder) this.#listEl.append(...ids.map((id) => this.#rows.get(id).li));
+    if (inOrder) return;
+    // Re-appending moves nodes, which blurs a focused row: put focus back.
+    const focused = this.#listEl.contains(document.activeElement) ? document.activeElement : null;
+    this.#listEl.append(...ids.map((id) => this.#rows.get(id).li));
+    focused?.focus({ preventScroll: true });
   }
 }
