@@ -1,0 +1,80 @@
+// Files in a conversation: a file card that downloads the same bytes, and an
+// image shown inline as a thumbnail that opens full size.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { gotoChat, makePng, openConversation, useFixture } from "./harness.js";
+
+let alice, bob; // { user, context, page }
+const fx = useFixture({ before, after }, {
+  users: ["alice", "bob"],
+  setup: async (fx) => {
+    alice = { user: fx.users.alice, ...(await fx.person({ user: fx.users.alice })) };
+    bob = { user: fx.users.bob, ...(await fx.person({ user: fx.users.bob })) };
+    await gotoChat(alice.page, alice.user);
+    await gotoChat(bob.page, bob.user);
+    await openConversation(alice.page, bob.user);
+    await openConversation(bob.page, alice.user);
+  },
+});
+
+/** The file card named `name` in a page's message list. */
+function card(page, name) {
+  return page.locator("#message-list a.file-card").filter({
+    has: page.locator(".file-name").getByText(name, { exact: true }),
+  });
+}
+
+test("a file sent is downloaded by the other with the same bytes", async () => {
+  // Binary content, including bytes that are not valid UTF-8.
+  const bytes = Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x80, 0x0d, 0x0a]), randomBytes(150 * 1024)]);
+  await alice.page.locator("#file-input").setInputFiles({
+    name: "report 2024 (final).bin",
+    mimeType: "application/octet-stream",
+    buffer: bytes,
+  });
+
+  const received = card(bob.page, "report 2024 (final).bin");
+  await received.waitFor();
+  await card(alice.page, "report 2024 (final).bin").waitFor();
+  assert.ok((await received.getAttribute("download")) !== null, "the card is a download link");
+  assert.match(await received.locator(".file-size").textContent(), /\d/, "the size is shown");
+
+  const [download] = await Promise.all([bob.page.waitForEvent("download"), received.click()]);
+  assert.equal(download.suggestedFilename(), "report 2024 (final).bin");
+  const saved = await readFile(await download.path());
+  assert.equal(saved.length, bytes.length, "same size");
+  assert.ok(saved.equals(bytes), "same bytes");
+});
+
+test("an image sent shows as a thumbnail on both sides", async () => {
+  const png = makePng(64, 48, [30, 144, 255]);
+  await alice.page.locator("#file-input").setInputFiles({ name: "sky.png", mimeType: "image/png", buffer: png });
+
+  for (const { page } of [bob, alice]) {
+    const thumb = page.locator("#message-list a.file-card.image img.file-thumb").last();
+    await thumb.waitFor({ state: "visible" });
+    await thumb.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => {
+      const imgs = document.querySelectorAll("#message-list a.file-card.image img.file-thumb");
+      const img = imgs[imgs.length - 1];
+      return img && img.complete && img.naturalWidth > 0;
+    });
+    assert.equal(await thumb.evaluate((img) => img.naturalWidth), 64, "the image itself, decoded");
+  }
+});
+
+test("clicking a thumbnail opens the full-size image", async () => {
+  const thumb = bob.page.locator("#message-list a.file-card.image img.file-thumb").last();
+  await thumb.click();
+  const viewer = bob.page.locator("#image-viewer");
+  await viewer.waitFor({ state: "visible" });
+  await bob.page.waitForFunction(() => {
+    const img = document.querySelector("#image-viewer img");
+    return img && img.complete && img.naturalWidth === 64;
+  });
+  await bob.page.keyboard.press("Escape");
+  await viewer.waitFor({ state: "hidden" });
+});
