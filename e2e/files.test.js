@@ -5,16 +5,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { gotoChat, makePng, openConversation, useFixture } from "./harness.js";
+import { chatPages, makePng, openConversation, useFixture } from "./harness.js";
 
 let alice, bob; // { user, context, page }
 const fx = useFixture({ before, after }, {
   users: ["alice", "bob"],
   setup: async (fx) => {
-    alice = { user: fx.users.alice, ...(await fx.person({ user: fx.users.alice })) };
-    bob = { user: fx.users.bob, ...(await fx.person({ user: fx.users.bob })) };
-    await gotoChat(alice.page, alice.user);
-    await gotoChat(bob.page, bob.user);
+    ({ alice, bob } = await chatPages(fx, ["alice", "bob"]));
     await openConversation(alice.page, bob.user);
     await openConversation(bob.page, alice.user);
   },

@@ -400,6 +400,20 @@ export function useFixture(hooks, { users = [], setup } = {}) {
   return fixture;
 }
 
+/**
+ * A page on the chat for each of the fixture's users `names`, as
+ * `{ name: { user, context, page } }`.
+ */
+export async function chatPages(fixture, names) {
+  const people = {};
+  for (const name of names) {
+    const user = fixture.users[name];
+    people[name] = { user, ...(await fixture.person({ user })) };
+    await gotoChat(people[name].page, user);
+  }
+  return people;
+}
+
 /** Polls `check` (sync or async) until it returns a truthy value. */
 export async function eventually(check, { timeout = WAIT_MS, interval = 50, what = "condition" } = {}) {
   const deadline = Date.now() + timeout;

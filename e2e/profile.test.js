@@ -3,16 +3,13 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { api, eventually, gotoChat, makePng, openConversation, useFixture, userRow, waitForText } from "./harness.js";
+import { api, chatPages, eventually, makePng, openConversation, useFixture, userRow, waitForText } from "./harness.js";
 
 let alice, bob; // { user, context, page }
 const fx = useFixture({ before, after }, {
   users: ["alice", "bob"],
   setup: async (fx) => {
-    alice = { user: fx.users.alice, ...(await fx.person({ user: fx.users.alice })) };
-    bob = { user: fx.users.bob, ...(await fx.person({ user: fx.users.bob })) };
-    await gotoChat(alice.page, alice.user);
-    await gotoChat(bob.page, bob.user);
+    ({ alice, bob } = await chatPages(fx, ["alice", "bob"]));
     await openConversation(bob.page, alice.user);
   },
 });

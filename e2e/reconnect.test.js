@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { gotoChat, messageWithText, openConversation, sendMessage, useFixture } from "./harness.js";
+import { chatPages, messageWithText, openConversation, sendMessage, useFixture } from "./harness.js";
 
 // The page backs off between attempts (capped, jittered); allow for a few.
 const RECONNECT_MS = 25_000;
@@ -13,10 +13,7 @@ let alice, bob; // { user, context, page }
 const fx = useFixture({ before, after }, {
   users: ["alice", "bob"],
   setup: async (fx) => {
-    alice = { user: fx.users.alice, ...(await fx.person({ user: fx.users.alice })) };
-    bob = { user: fx.users.bob, ...(await fx.person({ user: fx.users.bob })) };
-    await gotoChat(alice.page, alice.user);
-    await gotoChat(bob.page, bob.user);
+    ({ alice, bob } = await chatPages(fx, ["alice", "bob"]));
     await openConversation(alice.page, bob.user);
     await openConversation(bob.page, alice.user);
   },
