@@ -1,12 +1,17 @@
 // HTTP access to the ChatterBox server. One `request` adds the bearer token,
 // turns `{"detail": ...}` error bodies into thrown ApiErrors, and ends the
 // session when the server rejects the token, so callers only handle the
-// errors that mean something to them.
+// errors that mean something to them. File uploads go through one helper,
+// which hands files picked in the desktop app to the app (see desktop.js).
+
+import { PickedFile, isDesktop, setSession, uploadPicked } from "./desktop.js";
 
 // The seed contract's localStorage keys: the desktop app and older pages
 // read the same ones.
 const TOKEN_KEY = "token";
 const USER_KEY = "user_id";
+
+const DESKTOP_GRACE_MS = 2000;
 
 export const session = {
   get token() {
@@ -43,7 +48,16 @@ export class ApiError extends Error {
  *  crafted link cannot put words in our mouth. */
 export function endSession(notice = null) {
   session.clear();
-  location.replace(notice ? `/?notice=${encodeURIComponent(notice)}` : "/");
+  const leave = () => location.replace(notice ? `/?notice=${encodeURIComponent(notice)}` : "/");
+  if (!isDesktop) {
+    leave();
+    return;
+  }
+  // The app's own socket uses our token for notifications; it must forget it
+  // before we go. Leaving can cancel a call still in flight, hence the wait,
+  // bounded so a stuck app cannot keep us on a page without a session.
+  const bounded = new Promise((resolve) => setTimeout(resolve, DESKTOP_GRACE_MS));
+  Promise.race([setSession(null, null), bounded]).then(leave);
 }
 
 function detailOf(body, res) {
@@ -115,12 +129,15 @@ function parseJson(text) {
 }
 
 /**
- * POST a file with upload progress. fetch() cannot report upload progress,
- * so this one call uses XMLHttpRequest, with the same error handling as
- * `request`. Returns { promise, abort }.
+ * POST a file with upload progress, with the same error handling as
+ * `request`. Returns { promise, abort }. A browser File goes by
+ * XMLHttpRequest (fetch() cannot report upload progress); a file picked in
+ * the desktop app is sent by the app, which holds its bytes.
+ * @param {File|PickedFile} file
  * @param {(fraction: number) => void} onProgress 0..1
  */
 export function uploadWithProgress(path, file, onProgress) {
+  if (file instanceof PickedFile) return uploadThroughApp(path, file, onProgress);
   const xhr = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
     xhr.open("POST", path);
@@ -147,6 +164,19 @@ export function uploadWithProgress(path, file, onProgress) {
   return { promise, abort: () => xhr.abort() };
 }
 
+/** The app answers like the server: the JSON body, or { status, detail }. */
+function uploadThroughApp(path, file, onProgress) {
+  const upload = uploadPicked(file, path, session.token, (sent, total) => {
+    if (total > 0) onProgress(Math.min(1, sent / total));
+  });
+  const promise = upload.promise.catch(({ status, detail }) => {
+    if (status === 401) endSession("expired");
+    const res = { status, statusText: "" };
+    throw new ApiError(status, detailOf({ detail }, res));
+  });
+  return { promise, abort: upload.abort };
+}
+
 function fileForm(file) {
   const form = new FormData();
   form.append("file", file, file.name);
@@ -169,7 +199,7 @@ export const api = {
     request("POST", "/change-password", {
       json: { old_password: oldPassword, new_password: newPassword },
     }),
-  uploadProfile: (file) => request("POST", "/upload-profile", { form: fileForm(file) }),
+  uploadProfile: (file) => uploadWithProgress("/upload-profile", file, () => {}).promise,
   removeProfile: () => request("POST", "/remove-profile"),
   updateAbout: (about) => request("POST", "/update-about", { json: { about } }),
   uploadFile: (receiverId, file, onProgress) =>

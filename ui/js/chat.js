@@ -93,6 +93,7 @@ function main() {
     fileInput: byId("file-input"),
     onSend: sendText,
     onFiles: sendFiles,
+    onError: (text) => notify(text, 8000),
     onTyping: () => {
       if (conversation.peerId !== null) typingOut.typed(conversation.peerId);
     },

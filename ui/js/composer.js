@@ -1,6 +1,6 @@
 // The message box: Enter sends, Shift+Enter adds a line, the box grows with
-// its text; the attach button opens a file picker (through desktop.js) and
-// files pasted into the box are sent as files.
+// its text; the attach button opens a file picker (through desktop.js: the
+// OS dialog in the app) and files pasted into the box are sent as files.
 
 import { bindFilePicker } from "./desktop.js";
 
@@ -15,10 +15,11 @@ export class Composer {
   /**
    * @param {object} o
    * @param {(text: string) => boolean} o.onSend true if sent; the box is cleared only then
-   * @param {(files: File[]) => void} o.onFiles
+   * @param {(files: Array<File|PickedFile>) => void} o.onFiles
+   * @param {(text: string) => void} o.onError the file picker failed
    * @param {() => void} o.onTyping
    */
-  constructor({ form, input, attachButton, fileInput, onSend, onFiles, onTyping }) {
+  constructor({ form, input, attachButton, fileInput, onSend, onFiles, onError, onTyping }) {
     this.#form = form;
     this.#input = input;
     this.#attach = attachButton;
@@ -39,7 +40,7 @@ export class Composer {
       this.#fit();
       if (input.value) onTyping();
     });
-    bindFilePicker(attachButton, fileInput, { multiple: true }, onFiles);
+    bindFilePicker(attachButton, fileInput, { multiple: true }, onFiles, onError);
     // A pasted screenshot or copied file arrives as clipboard files; plain
     // text pastes are left to the browser.
     input.addEventListener("paste", (event) => {

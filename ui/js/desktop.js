@@ -1,35 +1,91 @@
 // The one place that knows whether we run inside the desktop app. Inside it
-// (window.__TAURI__ present) file picking and notifications go through the
-// app's commands, which can reach the OS; in a plain browser they use
-// <input type=file> and the Notification API. Nothing else in ui/ may touch
-// window.__TAURI__ or Notification, so the desktop port changes this file only.
+// (window.__TAURI__ present) files are picked, uploaded and saved by the app,
+// which can reach the disk, and the app shows notifications itself from its
+// own WebSocket; in a plain browser the pages use <input type=file>, XHR,
+// download links and the Notification API as before. Nothing else in ui/ may
+// touch window.__TAURI__ or Notification, so the desktop port changes this
+// file (and the few callers that ask it) only.
 //
-// Desktop commands this file expects (the Tauri side implements them):
-//   invoke("pick_file", { accept: string, multiple: bool })
-//     -> [{ name: string, mime_type: string, data: string /* base64 */ }]
-//        ([] or null when the user cancels)
-//   invoke("notify", { title: string, body: string }) -> null
+// The app's commands (JS argument keys are camelCase; Tauri maps them to the
+// Rust side's snake_case). Rust errors arrive as rejections, mostly strings.
+//   invoke("desktop_info")
+//     -> { mode: {mode: "host"} | {mode: "join", server: url} | null,
+//          server: string | null, title: string, notifications: bool }
+//     (the first-run page's business; the chat page does not need it)
+//   invoke("pick_files", { accept: string, multiple: bool })
+//     -> [{ id: string, name: string, size: number, mime_type: string }], [] if cancelled.
+//     The OS file dialog. The file stays on disk; the page holds a handle (id).
+//   invoke("picked_preview", { id }) -> "data:..." URL of a picked image;
+//     rejects for non-images and images over 10 MiB.
+//   invoke("upload_picked", { id, path, token, onProgress })
+//     POSTs a picked file to `path` on the current server (the path the
+//     browser would use: /upload-file?receiver_id=N or /upload-profile) with
+//     the session token. onProgress is a Channel receiving { sent, total }.
+//     Resolves with the server's JSON body; rejects with { status, detail },
+//     status 0 for a lost connection or a cancel.
+//   invoke("cancel_upload", { id }) -> null; that upload_picked then rejects
+//     with { status: 0, detail: "Upload cancelled." }.
+//   invoke("save_file", { url, name }) -> the saved path, or null if cancelled.
+//     A file URL of the current server; the app shows "Save as…" and downloads it.
+//   invoke("set_session", { token, userId }) -> null. The chat page's session,
+//     or nulls on logout; the app keeps its own WebSocket with it for
+//     notifications.
+//   invoke("set_viewing", { peerId }) -> null. The open conversation's peer
+//     (or null), so the app does not notify about what is on screen.
+// Event: "open-conversation" with payload { peer_id } when a notification is
+// clicked.
+//
+// A desktop command that fails or is missing must never break chat: every
+// call here is caught, logged, and either swallowed (bookkeeping) or turned
+// into an error the caller shows where the user acted.
 
-const tauri = () => window.__TAURI__?.core;
+const tauri = () => window.__TAURI__;
 
-export const isDesktop = Boolean(tauri());
+export const isDesktop = Boolean(tauri()?.core);
 
-function fromBase64(data) {
-  const binary = atob(data);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+/** Logs and rethrows, so each failure is in the console once, with its command. */
+async function call(command, args) {
+  try {
+    return await tauri().core.invoke(command, args);
+  } catch (err) {
+    console.error(`desktop command ${command} failed`, err);
+    throw err;
+  }
+}
+
+/** Readable text of a rejection: Rust errors are strings, ours carry `detail`. */
+export function desktopErrorText(err) {
+  if (typeof err === "string" && err) return err;
+  if (err && typeof err.detail === "string" && err.detail) return err.detail;
+  if (err && typeof err.message === "string" && err.message) return err.message;
+  return "The desktop app did not answer.";
+}
+
+/**
+ * A file chosen in the app's OS dialog. The bytes stay on disk until
+ * upload_picked sends them; `name`, `size` and `type` mirror a File's so the
+ * code that shows a file need not care which kind it holds.
+ */
+export class PickedFile {
+  constructor({ id, name, size, mime_type: mimeType }) {
+    this.id = String(id);
+    this.name = typeof name === "string" && name ? name : "file";
+    this.size = Number.isFinite(size) ? size : 0;
+    this.type = typeof mimeType === "string" ? mimeType : "";
+  }
 }
 
 /**
  * Make `button` open a file picker and hand the chosen files to `onFiles`.
  * In a browser the button clicks the hidden <input type=file>, whose
  * "change" is always listened to, so files set on the input any other way
- * (assistive tech, test drivers) arrive too. In the app, the OS picker.
+ * (assistive tech, test drivers) arrive too. In the app, the OS picker, and
+ * the files arrive as PickedFile handles.
  * @param {HTMLInputElement} input
- * @param {(files: File[]) => void} onFiles never called with an empty list
+ * @param {(files: Array<File|PickedFile>) => void} onFiles never called with an empty list
+ * @param {(text: string) => void} onError the app's picker failed
  */
-export function bindFilePicker(button, input, { accept = "", multiple = false }, onFiles) {
+export function bindFilePicker(button, input, { accept = "", multiple = false }, onFiles, onError) {
   if (accept) input.accept = accept;
   input.multiple = multiple;
   input.addEventListener("change", () => {
@@ -38,27 +94,114 @@ export function bindFilePicker(button, input, { accept = "", multiple = false },
     if (files.length) onFiles(files);
   });
   button.addEventListener("click", async () => {
-    const core = tauri();
-    if (!core) {
+    if (!isDesktop) {
       input.click();
       return;
     }
+    let picked;
     try {
-      const picked = await core.invoke("pick_file", { accept, multiple });
-      const files = (picked ?? []).map((f) =>
-        new File([fromBase64(f.data)], f.name, { type: f.mime_type || "application/octet-stream" }));
-      if (files.length) onFiles(files);
+      picked = await call("pick_files", { accept, multiple });
     } catch (err) {
-      console.error("pick_file failed", err);
+      onError(`Could not open the file picker: ${desktopErrorText(err)}`);
+      return;
     }
+    const files = (Array.isArray(picked) ? picked : []).map((f) => new PickedFile(f));
+    if (files.length) onFiles(files);
   });
+}
+
+/**
+ * A URL an <img> can show a chosen file from before it is uploaded: a blob:
+ * URL for a File (the page's CSP allows blob: images for this), the app's
+ * data: URL for a picked one. Give it back with releasePreview.
+ */
+export async function previewUrl(file) {
+  if (!(file instanceof PickedFile)) return URL.createObjectURL(file);
+  const url = await call("picked_preview", { id: file.id });
+  if (typeof url !== "string" || !url.startsWith("data:image/")) throw new Error("The app sent no picture.");
+  return url;
+}
+
+export function releasePreview(url) {
+  if (url.startsWith("blob:")) URL.revokeObjectURL(url);
+}
+
+/**
+ * Upload a picked file through the app. Same shape as the browser's upload:
+ * { promise, abort }. The promise rejects with a plain { status, detail }
+ * whatever went wrong, so api.js turns every failure into an ApiError the
+ * same way; abort() rejects with an Error if the app could not cancel.
+ * @param {(sent: number, total: number) => void} onProgress
+ */
+export function uploadPicked(file, path, token, onProgress) {
+  const promise = (async () => {
+    const { core } = tauri();
+    const channel = new core.Channel();
+    channel.onmessage = (m) => {
+      if (m && Number.isFinite(m.sent) && Number.isFinite(m.total)) onProgress(m.sent, m.total);
+    };
+    return await core.invoke("upload_picked", { id: file.id, path, token, onProgress: channel });
+  })().catch((err) => {
+    // The server's refusal (or a cancel) in the contract's shape: pass it on.
+    if (err && Number.isInteger(err.status)) {
+      throw { status: err.status, detail: typeof err.detail === "string" ? err.detail : "" };
+    }
+    // Anything else means the command itself failed or is missing.
+    console.error("desktop command upload_picked failed", err);
+    throw { status: 0, detail: `The desktop app could not send the file (${desktopErrorText(err)}).` };
+  });
+  const abort = () => call("cancel_upload", { id: file.id }).then(() => {}, (err) => {
+    throw new Error(desktopErrorText(err));
+  });
+  return { promise, abort };
+}
+
+/**
+ * Save a file of the current server through the app's "Save as…" dialog.
+ * Resolves with the saved path, or null if the user cancelled; rejects with
+ * an Error whose message says why.
+ */
+export async function saveFile(url, name) {
+  try {
+    const saved = await call("save_file", { url, name });
+    return typeof saved === "string" && saved ? saved : null;
+  } catch (err) {
+    throw new Error(desktopErrorText(err));
+  }
+}
+
+/**
+ * Tell the app who is logged in here (or nulls on logout), so its own
+ * socket notifies for this account. Never rejects: bookkeeping only.
+ */
+export async function setSession(token, userId) {
+  if (!isDesktop) return;
+  await call("set_session", { token, userId }).catch(() => {});
+}
+
+/** Tell the app which conversation is on screen (a peer id, or null). */
+export function setViewing(peerId) {
+  if (!isDesktop) return;
+  call("set_viewing", { peerId }).catch(() => {});
+}
+
+/** Call `handler(peerId)` when the user clicks one of the app's notifications. */
+export function onOpenConversation(handler) {
+  const listen = tauri()?.event?.listen;
+  if (!isDesktop || !listen) return;
+  Promise.resolve()
+    .then(() => listen("open-conversation", (e) => {
+      const peerId = Number(e?.payload?.peer_id);
+      if (Number.isInteger(peerId) && peerId > 0) handler(peerId);
+    }))
+    .catch((err) => console.error("listening for open-conversation failed", err));
 }
 
 const ASKED_KEY = "chatterbox.notify-asked";
 
 /** "granted", "denied", "default" (not asked yet) or "unsupported". */
 export function notificationPermission() {
-  if (tauri()) return "granted"; // the app asks the OS itself
+  if (isDesktop) return "granted"; // the app asks the OS itself
   if (!("Notification" in window)) return "unsupported";
   return Notification.permission;
 }
@@ -86,16 +229,14 @@ export async function askNotifications({ onlyOnce = false } = {}) {
 }
 
 /**
- * Show a notification. `onClick` runs when the user clicks it (browser only;
- * the app focuses its window itself). Failures are swallowed: a notification
- * is a courtesy, never a reason to break message handling.
+ * Show a notification. `onClick` runs when the user clicks it. In the app
+ * this does nothing: the app notifies from its own socket (see set_session),
+ * and a second notification from the page would double every message.
+ * Failures are swallowed: a notification is a courtesy, never a reason to
+ * break message handling.
  */
 export function notify({ title, body, tag, onClick }) {
-  const core = tauri();
-  if (core) {
-    core.invoke("notify", { title, body }).catch(() => {});
-    return;
-  }
+  if (isDesktop) return;
   if (notificationPermission() !== "granted") return;
   try {
     const n = new Notification(title, { body, tag, icon: "/static/default.png" });

@@ -2,7 +2,10 @@
 // a paste. Files go one at a time (a LAN link is shared; parallel uploads
 // only make each slower) with a progress bar for the current one. The
 // server answers with the stored message, which is shown at once; its
-// WebSocket push of the same message is then ignored by id.
+// WebSocket push of the same message is then ignored by id. A file is a
+// browser File (dropped, pasted, or picked in a browser) or a handle picked
+// in the desktop app; api.js sends each its own way, so this file does not
+// care which.
 
 import { api } from "./api.js";
 import { byId } from "./dom.js";
@@ -25,10 +28,13 @@ export class Uploader {
   constructor(onSent, onError) {
     this.#onSent = onSent;
     this.#onError = onError;
-    this.#cancel.addEventListener("click", () => this.#current?.abort());
+    this.#cancel.addEventListener("click", () => {
+      // The app's cancel is a command that can fail; the browser's cannot.
+      Promise.resolve(this.#current?.abort()).catch((err) => this.#onError(`Could not cancel: ${err.message}`));
+    });
   }
 
-  /** Queue files for one peer. */
+  /** Queue files (File or PickedFile) for one peer. */
   add(peerId, files) {
     for (const file of files) this.#queue.push({ peerId, file });
     this.#next();
