@@ -5,7 +5,7 @@
 
 import { api, ApiError } from "./api.js";
 import { byId, setAvatar, showMessage } from "./dom.js";
-import { bindFilePicker } from "./desktop.js";
+import { bindFilePicker, desktopErrorText, previewUrl, releasePreview } from "./desktop.js";
 
 export class ProfileDialog {
   #me;
@@ -23,6 +23,7 @@ export class ProfileDialog {
   #status = byId("profile-status");
   #error = byId("profile-error");
   #chosen = null; // { file, url } while a new picture is previewed
+  #chooseSeq = 0; // bumps on every choice and discard, so a late preview of an older one is dropped
 
   /**
    * @param {object} me the caller's user object; updated in place
@@ -31,7 +32,8 @@ export class ProfileDialog {
   constructor(me, onChange) {
     this.#me = me;
     this.#onChange = onChange;
-    bindFilePicker(this.#changeButton, byId("profile-file"), { accept: "image/*" }, ([file]) => this.#choose(file));
+    bindFilePicker(this.#changeButton, byId("profile-file"), { accept: "image/*" }, ([file]) => this.#choose(file),
+      (text) => this.#report("", text));
     this.#saveButton.addEventListener("click", () => this.#upload());
     this.#cancelButton.addEventListener("click", () => {
       this.#discard();
@@ -62,24 +64,38 @@ export class ProfileDialog {
     this.#removeButton.disabled = !this.#me.profile_pic;
   }
 
-  #choose(file) {
+  /** @param {File|PickedFile} file */
+  async #choose(file) {
     if (file.type && !file.type.startsWith("image/")) {
       this.#report("", "Please choose an image file.");
       return;
     }
     this.#discard();
-    // A blob: URL shows the local file without uploading it (the page's CSP
-    // allows blob: images for exactly this).
-    this.#chosen = { file, url: URL.createObjectURL(file) };
-    this.#preview.src = this.#chosen.url;
+    const seq = this.#chooseSeq;
+    // Shown from the local file, not uploaded yet (desktop.js: a blob: URL,
+    // or the app's data: URL for a file picked there).
+    let url;
+    try {
+      url = await previewUrl(file);
+    } catch (err) {
+      if (seq === this.#chooseSeq) this.#report("", `Cannot show that picture: ${desktopErrorText(err)}`);
+      return;
+    }
+    if (seq !== this.#chooseSeq || !this.#dialog.open) {
+      releasePreview(url);
+      return;
+    }
+    this.#chosen = { file, url };
+    this.#preview.src = url;
     this.#previewBox.hidden = false;
     this.#report("", "");
     this.#saveButton.focus();
   }
 
   #discard() {
+    this.#chooseSeq += 1;
     if (!this.#chosen) return;
-    URL.revokeObjectURL(this.#chosen.url);
+    releasePreview(this.#chosen.url);
     this.#chosen = null;
     this.#preview.removeAttribute("src");
     this.#previewBox.hidden = true;
