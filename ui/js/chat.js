@@ -20,6 +20,7 @@ import { PasswordDialog } from "./password.js";
 import { UserDialog } from "./userdialog.js";
 import { MessageAlerts } from "./alerts.js";
 import { initThemeToggle } from "./theme.js";
+import { isDesktop, saveFile } from "./desktop.js";
 
 const MAX_MESSAGE_CHARS = 10_000;
 const LAST_PEER_KEY = "chatterbox.peer"; // per tab, so a reload reopens the same conversation
@@ -43,6 +44,9 @@ function main() {
     toast: byId("toast"),
   };
   const notify = (text, ms) => flash(els.toast, text, ms);
+  // A browser downloads through the file links themselves; the app saves
+  // through its own dialog.
+  const save = isDesktop ? saveDownload : null;
 
   // The caller's own user object; the profile dialog updates it in place.
   const me = { id: meId, username: "", profile_pic: null, about: null };
@@ -53,7 +57,7 @@ function main() {
 
   const users = new UserList(byId("user-list"), byId("user-empty"), (user) => selectPeer(user));
   const unread = new UnreadCounter(meId, (peerId, count) => users.setUnread(peerId, count));
-  const viewer = new ImageViewer();
+  const viewer = new ImageViewer(save);
   const userDialog = new UserDialog();
   const conversation = new Conversation({
     listEl: byId("message-list"),
@@ -72,6 +76,7 @@ function main() {
       composer.focus();
     },
     onView: (url, name) => viewer.open(url, name),
+    onSave: save,
   });
   const outbox = new Outbox((frame) => socket.send(frame), (item) => {
     conversation.showOutgoing(item);
@@ -202,6 +207,16 @@ function main() {
     typingOut.stop();
     drafts.delete(peerId);
     return true;
+  }
+
+  /** The app's "Save as…" for a received file, with a word on how it went. */
+  async function saveDownload(url, name) {
+    try {
+      const path = await saveFile(url, name);
+      if (path) notify(`Saved to ${path}`);
+    } catch (err) {
+      notify(`Could not save ${name}: ${err.message}`, 8000);
+    }
   }
 
   function sendFiles(files) {

@@ -1,5 +1,7 @@
 // File messages drawn as cards: a download link with the original name and
-// size, and for images an inline thumbnail that opens the full picture.
+// size, and for images an inline thumbnail that opens the full picture. Where
+// the page cannot download by itself (the desktop app), the page passes an
+// `onSave` that takes over the link's click.
 
 import { el } from "./dom.js";
 import { formatBytes, staticUrl } from "./format.js";
@@ -16,8 +18,10 @@ export function isImage(msg) {
 /**
  * @param {object} msg a message with file_path
  * @param {(url: string, name: string) => void} onView called when a thumbnail is clicked
+ * @param {((url: string, name: string) => void) | null} onSave saves a non-image
+ *   file instead of following the link; null keeps the plain download link
  */
-export function fileCard(msg, onView) {
+export function fileCard(msg, onView, onSave = null) {
   const url = staticUrl(msg.file_path);
   const name = msg.file_name || String(msg.file_path ?? "file").split("/").pop();
   if (!url) return el("p", { className: "msg-text file-missing", text: `${name} (unavailable)` });
@@ -42,6 +46,12 @@ export function fileCard(msg, onView) {
       if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
       e.preventDefault();
       onView(url, name);
+    });
+  } else if (onSave) {
+    card.addEventListener("click", (e) => {
+      if (e.button !== 0) return;
+      e.preventDefault();
+      onSave(url, name);
     });
   }
   return card;

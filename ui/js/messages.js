@@ -28,6 +28,7 @@ export class Conversation {
   #onRetry;
   #onDiscard;
   #onView;
+  #onSave;
 
   /**
    * @param {object} o
@@ -37,8 +38,9 @@ export class Conversation {
    * @param {(item) => void} o.onRetry the retry button of a failed message
    * @param {(item) => void} o.onDiscard its discard button
    * @param {(url: string, name: string) => void} o.onView an image thumbnail was clicked
+   * @param {((url: string, name: string) => void) | null} [o.onSave] saves other files (see filecard.js)
    */
-  constructor({ listEl, scrollEl, meId, sendEdit, onError, onLoaded, onRetry, onDiscard, onView }) {
+  constructor({ listEl, scrollEl, meId, sendEdit, onError, onLoaded, onRetry, onDiscard, onView, onSave = null }) {
     this.#listEl = listEl;
     this.#scrollEl = scrollEl;
     this.#meId = meId;
@@ -48,6 +50,7 @@ export class Conversation {
     this.#onRetry = onRetry;
     this.#onDiscard = onDiscard;
     this.#onView = onView;
+    this.#onSave = onSave;
   }
 
   /** The newest message id shown, for read tracking. */
@@ -245,7 +248,7 @@ export class Conversation {
     const who = el("span", { className: "visually-hidden", text: `${mine ? "You" : this.#peer.username}: ` });
     const bubble = el("div", { className: "bubble" },
       who,
-      isFile ? fileCard(msg, this.#onView) : text,
+      isFile ? fileCard(msg, this.#onView, this.#onSave) : text,
       el("div", { className: "msg-meta" }, edited, time));
     const li = el("li", { className: `msg ${mine ? "mine" : "theirs"}`, dataset: { id: msg.id } }, bubble, editButton);
     return { msg: { ...msg }, li, text, edited, editButton };
