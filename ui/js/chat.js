@@ -20,7 +20,7 @@ import { PasswordDialog } from "./password.js";
 import { UserDialog } from "./userdialog.js";
 import { MessageAlerts } from "./alerts.js";
 import { initThemeToggle } from "./theme.js";
-import { isDesktop, saveFile } from "./desktop.js";
+import { isDesktop, onOpenConversation, saveFile, setSession, setViewing } from "./desktop.js";
 
 const MAX_MESSAGE_CHARS = 10_000;
 const LAST_PEER_KEY = "chatterbox.peer"; // per tab, so a reload reopens the same conversation
@@ -108,7 +108,7 @@ function main() {
 
   const profile = new ProfileDialog(me, renderMe);
   const password = new PasswordDialog((text) => notify(text));
-  const alerts = new MessageAlerts(meId, byId("notify-button"), (peerId) => selectPeer(users.get(peerId)));
+  const alerts = new MessageAlerts(meId, byId("notify-button"), openPeer);
 
   // --- rendering -----------------------------------------------------------
 
@@ -165,6 +165,7 @@ function main() {
       conversation.open(user);
       composer.value = drafts.get(user.id) ?? "";
       sessionStorage.setItem(LAST_PEER_KEY, String(user.id));
+      setViewing(user.id);
     }
     renderPeer();
     renderTyping();
@@ -183,6 +184,7 @@ function main() {
     conversation.close();
     users.select(null);
     sessionStorage.removeItem(LAST_PEER_KEY);
+    setViewing(null);
     els.chat.hidden = true;
     els.placeholder.hidden = false;
     composer.setEnabled(false);
@@ -207,6 +209,20 @@ function main() {
     typingOut.stop();
     drafts.delete(peerId);
     return true;
+  }
+
+  /** Open a conversation by id (a clicked notification). Someone who joined
+   *  after the list was loaded is fetched first. */
+  function openPeer(peerId) {
+    if (users.get(peerId)) {
+      selectPeer(users.get(peerId));
+      return;
+    }
+    refreshUsers()
+      .then(() => selectPeer(users.get(peerId)))
+      .catch((err) => {
+        if (err.status !== 401) notify(`Could not open that conversation: ${err.message}`);
+      });
   }
 
   /** The app's "Save as…" for a received file, with a word on how it went. */
@@ -328,6 +344,7 @@ function main() {
     });
   }
 
+  onOpenConversation(openPeer);
   window.addEventListener("online", () => socket.reconnectNow());
   window.addEventListener("pagehide", () => typingOut.stop());
   document.addEventListener("visibilitychange", () => {
@@ -337,6 +354,11 @@ function main() {
   });
 
   // --- start ---------------------------------------------------------------
+
+  // The app notifies from its own socket with this session; a reload starts
+  // with no conversation on screen until the last one is reopened.
+  setSession(token, meId);
+  setViewing(null);
 
   refreshAll()
     .then(() => {
