@@ -3,8 +3,7 @@
 // which can reach the disk, and the app shows notifications itself from its
 // own WebSocket; in a plain browser the pages use <input type=file>, XHR,
 // download links and the Notification API as before. Nothing else in ui/ may
-// touch window.__TAURI__ or Notification, so the desktop port changes this
-// file (and the few callers that ask it) only.
+// touch window.__TAURI__ or Notification: the other modules ask this one.
 //
 // The app's commands (JS argument keys are camelCase; Tauri maps them to the
 // Rust side's snake_case). Rust errors arrive as rejections, mostly strings.
