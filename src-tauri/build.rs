@@ -9,6 +9,13 @@ const COMMANDS: &[&str] = &[
     "choose_host",
     "choose_join",
     "desktop_info",
+    "pick_files",
+    "picked_preview",
+    "upload_picked",
+    "cancel_upload",
+    "save_file",
+    "set_session",
+    "set_viewing",
 ];
 
 fn main() {

@@ -48,7 +48,8 @@ async function discover() {
       name.textContent = server.name;
       const address = document.createElement("span");
       address.className = "muted";
-      address.textContent = server.url;
+      const online = server.online == null ? "" : ` · ${server.online} online`;
+      address.textContent = `${server.url}${online}`;
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = "Join";

@@ -15,6 +15,7 @@ use url::Url;
 use crate::{
     host,
     mode::{self, Mode},
+    notify::Notifier,
     remote,
 };
 
@@ -42,6 +43,7 @@ pub struct Info {
     pub mode: Option<Mode>,
     pub server: Option<String>,
     pub title: String,
+    pub notifications: bool,
 }
 
 impl Desktop {
@@ -82,6 +84,7 @@ impl Desktop {
             }
             Mode::Join { server } => {
                 // Leaving host mode for join: stop serving.
+                app.state::<Notifier>().stop();
                 self.stop_server().await;
                 (server.clone(), format!("ChatterBox — joined {server}"))
             }
@@ -117,6 +120,7 @@ impl Desktop {
             .navigate(setup_page_url())
             .map_err(|e| e.to_string())?;
         window.set_title("ChatterBox").map_err(|e| e.to_string())?;
+        app.state::<Notifier>().stop();
         self.stop_server().await;
         Ok(())
     }
@@ -149,13 +153,16 @@ impl Desktop {
         }
     }
 
-    /// Only the current server's pages may call server-page commands: an
-    /// earlier server keeps its capability after a switch, not its access.
-    pub fn ensure_current_origin(&self, page: &Url) -> Result<(), String> {
+    /// The current server's base URL, if `page` is one of its pages. Only
+    /// the current server's pages may call server-page commands: an earlier
+    /// server keeps its capability after a switch, not its access.
+    pub fn base_for(&self, page: &Url) -> Result<String, String> {
         let now = self.now();
-        let current = now.base.as_deref().and_then(|b| Url::parse(b).ok());
-        match current {
-            Some(base) if remote::origin_of(&base) == remote::origin_of(page) => Ok(()),
+        let base = now.base.as_deref();
+        match base.and_then(|b| Url::parse(b).ok()) {
+            Some(url) if remote::origin_of(&url) == remote::origin_of(page) => {
+                Ok(base.unwrap_or_default().to_owned())
+            }
             _ => Err(format!(
                 "{} is not the current ChatterBox server",
                 remote::origin_of(page)
@@ -163,12 +170,18 @@ impl Desktop {
         }
     }
 
-    pub fn info(&self) -> Info {
+    /// Whether this app serves others now (closing then asks first).
+    pub fn is_hosting(&self) -> bool {
+        self.now().server.is_some()
+    }
+
+    pub fn info(&self, notifications: bool) -> Info {
         let now = self.now();
         Info {
             mode: now.mode.clone(),
             server: now.base.clone(),
             title: now.title.clone(),
+            notifications,
         }
     }
 }

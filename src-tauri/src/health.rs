@@ -1,5 +1,7 @@
 //! "Is there a ChatterBox server at this address?": a GET of `/healthz`
 //! that must answer `{"status": "ok"}`. Join mode saves nothing until it does.
+//! The answer's `online` (how many people are connected) is shown in the
+//! list of servers found on the LAN.
 
 use std::time::Duration;
 
@@ -8,8 +10,9 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Checks the server at `base` (a normalised `http://host:port/`), returning
-/// a sentence for the person when it is not a healthy ChatterBox server.
-pub async fn check(base: &str) -> Result<(), String> {
+/// a sentence for the person when it is not a healthy ChatterBox server, or
+/// how many people are online there.
+pub async fn check(base: &str) -> Result<Option<u64>, String> {
     let url = format!("{base}healthz");
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
@@ -34,12 +37,14 @@ pub async fn check(base: &str) -> Result<(), String> {
 }
 
 /// The pure part: is this answer a healthy ChatterBox server's?
-fn judge(base: &str, status: u16, body: &[u8]) -> Result<(), String> {
+fn judge(base: &str, status: u16, body: &[u8]) -> Result<Option<u64>, String> {
+    let answer = serde_json::from_slice::<serde_json::Value>(body).ok();
     let healthy = status == 200
-        && serde_json::from_slice::<serde_json::Value>(body)
-            .is_ok_and(|v| v.get("status").and_then(|s| s.as_str()) == Some("ok"));
+        && answer
+            .as_ref()
+            .is_some_and(|v| v.get("status").and_then(|s| s.as_str()) == Some("ok"));
     if healthy {
-        Ok(())
+        Ok(answer.and_then(|v| v.get("online")?.as_u64()))
     } else {
         Err(format!(
             "{base} answered, but not as a ChatterBox server (HTTP {status} from /healthz)."
@@ -54,7 +59,11 @@ mod tests {
     #[test]
     fn only_status_ok_counts_as_healthy() {
         let base = "http://x/";
-        assert!(judge(base, 200, br#"{"status":"ok","online":2}"#).is_ok());
+        assert_eq!(
+            judge(base, 200, br#"{"status":"ok","online":2}"#),
+            Ok(Some(2))
+        );
+        assert_eq!(judge(base, 200, br#"{"status":"ok"}"#), Ok(None));
         assert!(judge(base, 200, br#"{"status":"starting"}"#).is_err());
         assert!(judge(base, 200, b"<html>router login</html>").is_err());
         assert!(judge(base, 503, br#"{"status":"ok"}"#).is_err());
@@ -71,7 +80,7 @@ mod tests {
         let result = check(&base).await;
 
         server.shutdown().await.unwrap();
-        assert_eq!(result, Ok(()));
+        assert_eq!(result, Ok(Some(0)), "a healthy server, nobody online yet");
     }
 
     #[tokio::test]

@@ -3,28 +3,32 @@
 //! mode). No chat logic lives here.
 //!
 //! - [`mode`]: the remembered choice, a JSON file in the config dir.
+//! - [`settings`]: preferences from the menu (notifications on or off).
 //! - [`health`]: is there a ChatterBox server at this address?
 //! - [`host`]: starting the in-process server.
-//! - [`remote`]: which pages may call which commands.
-//! - [`commands`]: what the first-run page (and the server's pages) invoke.
+//! - [`remote`]: which pages may call which commands, and where they may send.
+//! - [`files`]: native file dialogs, uploads with progress, "Save as…".
+//! - [`notify`]: desktop notifications from the app's own WebSocket.
+//! - [`commands`]: what the first-run page and the server's pages invoke.
 //! - [`desktop`]: the app's state and the mode switch itself.
+//! - [`lifecycle`]: menu, tray, closing, quitting, a second launch.
 
 mod commands;
 mod desktop;
+pub mod files;
 pub mod health;
 pub mod host;
+mod lifecycle;
 pub mod mode;
+pub mod notify;
 pub mod remote;
+pub mod settings;
 
-use tauri::{
-    Manager, RunEvent, WebviewUrl, WebviewWindowBuilder,
-    menu::{Menu, MenuItem, Submenu},
-};
+use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, webview::PageLoadEvent};
 
 use desktop::Desktop;
-
-const SWITCH_MODE: &str = "switch-mode";
-const QUIT: &str = "quit";
+use files::Transfers;
+use notify::Notifier;
 
 pub fn run() {
     let _ = tracing_subscriber::fmt()
@@ -35,43 +39,49 @@ pub fn run() {
         .try_init();
 
     let app = tauri::Builder::default()
+        // First: a second launch hands over to this one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("launched again; showing the running app");
+            lifecycle::show_window(app);
+        }))
         .invoke_handler(tauri::generate_handler![
             commands::discover_servers,
             commands::check_server,
             commands::choose_host,
             commands::choose_join,
             commands::desktop_info,
+            commands::pick_files,
+            commands::picked_preview,
+            commands::upload_picked,
+            commands::cancel_upload,
+            commands::save_file,
+            commands::set_session,
+            commands::set_viewing,
         ])
-        .menu(|app| {
-            let switch = MenuItem::with_id(app, SWITCH_MODE, "Switch mode…", true, None::<&str>)?;
-            let quit = MenuItem::with_id(app, QUIT, "Quit", true, Some("CmdOrCtrl+Q"))?;
-            let file = Submenu::with_items(app, "ChatterBox", true, &[&switch, &quit])?;
-            Menu::with_items(app, &[&file])
-        })
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            SWITCH_MODE => {
-                let app = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(e) = app.state::<Desktop>().switch_mode(&app).await {
-                        tracing::error!("switch mode: {e}");
-                    }
-                });
-            }
-            QUIT => app.exit(0),
-            _ => {}
-        })
+        .on_menu_event(lifecycle::on_menu_event)
+        .on_window_event(lifecycle::on_window_event)
         .setup(|app| {
             let paths = app.path();
-            let desktop = Desktop::new(
-                paths.app_config_dir()?.join(mode::FILE_NAME),
-                paths.app_data_dir()?,
-            );
+            let config_dir = paths.app_config_dir()?;
+            let desktop = Desktop::new(config_dir.join(mode::FILE_NAME), paths.app_data_dir()?);
+            let notifier =
+                Notifier::new(config_dir.join(settings::FILE_NAME), paths.app_cache_dir()?);
             let saved = desktop.saved_mode();
             app.manage(desktop);
+            app.manage(notifier);
+            app.manage(Transfers::default());
+            lifecycle::install_menu(app.handle())?;
+            lifecycle::install_tray(app.handle())?;
+            lifecycle::quit_on_signals(app.handle());
             WebviewWindowBuilder::new(app, remote::WINDOW, WebviewUrl::App("index.html".into()))
                 .title("ChatterBox")
                 .inner_size(1100.0, 760.0)
                 .min_inner_size(360.0, 480.0)
+                .on_page_load(|_, page| {
+                    if matches!(page.event(), PageLoadEvent::Finished) {
+                        tracing::debug!(url = %page.url(), "page loaded");
+                    }
+                })
                 .build()?;
             if let Some(mode) = saved {
                 let handle = app.handle().clone();
@@ -91,8 +101,8 @@ pub fn run() {
         if let RunEvent::Exit = event {
             // Host mode: stop accepting, close sockets, let the last write
             // commit, before the process ends.
-            let desktop = app.state::<Desktop>();
-            tauri::async_runtime::block_on(desktop.stop_server());
+            app.state::<Notifier>().stop();
+            tauri::async_runtime::block_on(app.state::<Desktop>().stop_server());
         }
     });
 }

@@ -8,7 +8,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use url::Url;
 
 /// The file's name inside the app's config dir.
@@ -25,10 +25,10 @@ pub enum Mode {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ModeError {
+pub enum FileError {
     #[error("cannot read or write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    #[error("{path} is not a valid mode file: {reason}")]
+    #[error("{path} is not valid: {reason}")]
     Invalid { path: PathBuf, reason: String },
 }
 
@@ -81,35 +81,56 @@ impl Mode {
 }
 
 /// The saved mode, or `None` on first run (no file yet).
-pub fn load(path: &Path) -> Result<Option<Mode>, ModeError> {
+pub fn load(path: &Path) -> Result<Option<Mode>, FileError> {
+    let Some(mode) = read_json::<Mode>(path)? else {
+        return Ok(None);
+    };
+    mode.validate()
+        .map(Some)
+        .map_err(|reason| FileError::Invalid {
+            path: path.to_owned(),
+            reason,
+        })
+}
+
+pub fn save(path: &Path, mode: &Mode) -> Result<(), FileError> {
+    write_json(path, mode)
+}
+
+/// Reads one of the app's small JSON files; `None` when it does not exist.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, FileError> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
-            return Err(ModeError::Io {
+            return Err(FileError::Io {
                 path: path.to_owned(),
                 source,
             });
         }
     };
-    let invalid = |reason: String| ModeError::Invalid {
-        path: path.to_owned(),
-        reason,
-    };
-    let mode: Mode = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    mode.validate().map(Some).map_err(invalid)
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| FileError::Invalid {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
-/// Writes the mode atomically (temp file + rename), creating the directory.
-pub fn save(path: &Path, mode: &Mode) -> Result<(), ModeError> {
-    let io_error = |source| ModeError::Io {
+/// Writes one of the app's JSON files atomically (temp file + rename),
+/// creating the directory.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FileError> {
+    let io_error = |source| FileError::Io {
         path: path.to_owned(),
         source,
     };
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(io_error)?;
     }
-    let json = serde_json::to_string_pretty(mode).expect("a Mode always serialises");
+    let json = serde_json::to_string_pretty(value).map_err(|e| FileError::Invalid {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
     let temp = path.with_extension("json.tmp");
     fs::write(&temp, json + "\n").map_err(io_error)?;
     fs::rename(&temp, path).map_err(io_error)
@@ -117,11 +138,11 @@ pub fn save(path: &Path, mode: &Mode) -> Result<(), ModeError> {
 
 /// Forgets the mode, so the next start (or "Switch mode…") shows the
 /// first-run page. Clearing twice is fine.
-pub fn clear(path: &Path) -> Result<(), ModeError> {
+pub fn clear(path: &Path) -> Result<(), FileError> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(ModeError::Io {
+        Err(source) => Err(FileError::Io {
             path: path.to_owned(),
             source,
         }),
@@ -195,7 +216,7 @@ mod tests {
         ] {
             fs::write(&path, text).unwrap();
             assert!(
-                matches!(load(&path), Err(ModeError::Invalid { .. })),
+                matches!(load(&path), Err(FileError::Invalid { .. })),
                 "{text} was accepted"
             );
         }

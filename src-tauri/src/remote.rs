@@ -8,7 +8,18 @@ use tauri::{AppHandle, Manager, ipc::CapabilityBuilder};
 use url::Url;
 
 /// Permissions the server's pages get (one per command, from build.rs).
-const SERVER_PAGE_PERMISSIONS: &[&str] = &["allow-desktop-info"];
+/// `core:event:default` lets them listen for `open-conversation`.
+const SERVER_PAGE_PERMISSIONS: &[&str] = &[
+    "allow-desktop-info",
+    "allow-pick-files",
+    "allow-picked-preview",
+    "allow-upload-picked",
+    "allow-cancel-upload",
+    "allow-save-file",
+    "allow-set-session",
+    "allow-set-viewing",
+    "core:event:default",
+];
 
 /// The window every page lives in.
 pub const WINDOW: &str = "main";
@@ -32,10 +43,40 @@ pub fn origin_of(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
+/// A URL the page names (`/upload-file?receiver_id=2`, or a file's
+/// absolute URL), resolved against the server's base and refused unless it
+/// stays on that server: the app's token and downloads go nowhere else.
+pub fn server_url(base: &str, page_url: &str) -> Result<Url, String> {
+    let base = Url::parse(base).map_err(|e| format!("{base}: {e}"))?;
+    let url = base
+        .join(page_url)
+        .map_err(|e| format!("{page_url}: {e}"))?;
+    if origin_of(&url) != origin_of(&base) {
+        return Err(format!("{page_url} is not on the ChatterBox server"));
+    }
+    Ok(url)
+}
+
+/// A server's origin as a directory name, for per-server caches.
+pub fn origin_dir(base: &str) -> String {
+    base.trim_start_matches("http://")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('_')
+        .to_owned()
+}
+
 /// Grants the server's pages their commands. Capabilities cannot be taken
 /// back at run time, so after "Switch mode…" an old server keeps its grant;
 /// commands therefore also check the caller against the current origin
-/// (`Desktop::ensure_current_origin`).
+/// (`Desktop::base_for`).
 pub fn grant(app: &AppHandle, base: &str) -> Result<(), String> {
     let pattern = origin_pattern(base)?;
     let mut capability = CapabilityBuilder::new(format!("server-{pattern}"))
@@ -86,6 +127,38 @@ mod tests {
         let pattern = origin_pattern("http://box.lan/").unwrap();
         assert!(matches(&pattern, "http://box.lan/chat.html"));
         assert!(!matches(&pattern, "http://box.lan:8000/"));
+    }
+
+    #[test]
+    fn page_urls_resolve_on_the_server_and_nowhere_else() {
+        let base = "http://192.168.1.20:8000/";
+        assert_eq!(
+            server_url(base, "/upload-file?receiver_id=2")
+                .unwrap()
+                .as_str(),
+            "http://192.168.1.20:8000/upload-file?receiver_id=2"
+        );
+        assert_eq!(
+            server_url(base, "http://192.168.1.20:8000/static/files/a.pdf")
+                .unwrap()
+                .as_str(),
+            "http://192.168.1.20:8000/static/files/a.pdf"
+        );
+        for elsewhere in [
+            "//evil.example/upload",
+            "http://evil.example/upload",
+            "http://192.168.1.20:8001/upload",
+            "file:///etc/passwd",
+        ] {
+            assert!(server_url(base, elsewhere).is_err(), "{elsewhere} accepted");
+        }
+    }
+
+    #[test]
+    fn origin_dirs_are_plain_names() {
+        assert_eq!(origin_dir("http://192.168.1.20:8000/"), "192_168_1_20_8000");
+        assert_eq!(origin_dir("http://box-1.lan/"), "box-1_lan");
+        assert_eq!(origin_dir("http://../"), "", "never a path that climbs");
     }
 
     #[test]
