@@ -99,7 +99,6 @@ pub fn desktop_info(
 
 #[tauri::command]
 pub async fn pick_files(
-    app: AppHandle,
     webview: Webview,
     desktop: State<'_, Desktop>,
     transfers: State<'_, Transfers>,
@@ -107,7 +106,7 @@ pub async fn pick_files(
     multiple: bool,
 ) -> Result<Vec<Picked>, String> {
     base(&webview, &desktop)?;
-    transfers.pick(&app, &accept, multiple).await
+    transfers.pick(&accept, multiple).await
 }
 
 #[tauri::command]
@@ -194,6 +193,7 @@ pub fn set_viewing(
     peer_id: Option<UserId>,
 ) -> Result<(), String> {
     base(&webview, &desktop)?;
+    tracing::debug!(peer = ?peer_id, "conversation on screen");
     notifier.set_viewing(peer_id);
     Ok(())
 }

@@ -25,8 +25,6 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::{io::ReaderStream, sync::CancellationToken};
 use url::Url;
 
-use crate::remote;
-
 /// Largest picture `picked_preview` turns into a data: URL.
 const PREVIEW_MAX: u64 = 10 * 1024 * 1024;
 /// Read size while uploading, and the least progress worth reporting.
@@ -94,27 +92,22 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Transfers {
     /// Opens the system's file dialog; `accept` is an `<input accept>` value.
-    pub async fn pick(
-        &self,
-        app: &AppHandle,
-        accept: &str,
-        multiple: bool,
-    ) -> Result<Vec<Picked>, String> {
+    pub async fn pick(&self, accept: &str, multiple: bool) -> Result<Vec<Picked>, String> {
         let extensions = accepted_extensions(accept);
         let title = if multiple {
             "Choose files"
         } else {
             "Choose a file"
         };
-        let paths = on_main_thread(app, move |window| {
-            let mut dialog = rfd::FileDialog::new().set_title(title).set_parent(&window);
+        let paths = dialog(move || {
+            let mut picker = rfd::FileDialog::new().set_title(title);
             if !extensions.is_empty() {
-                dialog = dialog.add_filter("Supported files", &extensions);
+                picker = picker.add_filter("Supported files", &extensions);
             }
             if multiple {
-                dialog.pick_files()
+                picker.pick_files()
             } else {
-                dialog.pick_file().map(|path| vec![path])
+                picker.pick_file().map(|path| vec![path])
             }
         })
         .await?
@@ -222,15 +215,14 @@ impl Transfers {
     ) -> Result<Option<PathBuf>, TransferError> {
         let suggested = safe_file_name(name);
         let folder = app.path().download_dir().ok();
-        let target = on_main_thread(app, move |window| {
-            let mut dialog = rfd::FileDialog::new()
+        let target = dialog(move || {
+            let mut picker = rfd::FileDialog::new()
                 .set_title("Save as")
-                .set_file_name(suggested)
-                .set_parent(&window);
+                .set_file_name(suggested);
             if let Some(folder) = folder {
-                dialog = dialog.set_directory(folder);
+                picker = picker.set_directory(folder);
             }
-            dialog.save_file()
+            picker.save_file()
         })
         .await?;
         let Some(target) = target else {
@@ -367,22 +359,13 @@ async fn download(url: Url, target: &Path) -> Result<(), TransferError> {
     Ok(())
 }
 
-/// Runs a dialog on the GTK main thread (GTK is not thread-safe), parented
-/// to the main window, and hands its answer back.
-async fn on_main_thread<T: Send + 'static>(
-    app: &AppHandle,
-    dialog: impl FnOnce(tauri::WebviewWindow) -> T + Send + 'static,
-) -> Result<T, String> {
-    let window = app
-        .get_webview_window(remote::WINDOW)
-        .ok_or("the main window is gone")?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.run_on_main_thread(move || {
-        let _ = tx.send(dialog(window));
-    })
-    .map_err(|e| e.to_string())?;
-    rx.await
-        .map_err(|_| "the dialog closed with the app".to_owned())
+/// Runs a dialog off the async workers and off the main thread: rfd hands
+/// it to GTK's main context and blocks until the person answers, which on
+/// the main thread itself would deadlock.
+async fn dialog<T: Send + 'static>(show: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    tauri::async_runtime::spawn_blocking(show)
+        .await
+        .map_err(|e| format!("the dialog failed: {e}"))
 }
 
 /// The extensions an `<input accept>` value allows, for the dialog's
@@ -426,6 +409,138 @@ pub fn safe_file_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use tauri::ipc::InvokeResponseBody;
+
+    /// A real server with two people; answers (base URL, alice's token, bob's id).
+    async fn server_with_two_people(
+        dir: &Path,
+    ) -> (server_core::RunningServer, String, String, i64) {
+        let mut config = server_core::Config::new(dir);
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        let server = server_core::Server::start(config).await.unwrap();
+        let base = format!("http://{}/", server.local_addr);
+        let http = Client::new();
+        let mut accounts = Vec::new();
+        for name in ["alice", "bob"] {
+            let body = serde_json::json!({"username": name, "password": "correct horse battery"});
+            http.post(format!("{base}register"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let login: serde_json::Value = http
+                .post(format!("{base}login"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            accounts.push(login);
+        }
+        let token = accounts[0]["token"].as_str().unwrap().to_owned();
+        let bob = accounts[1]["user_id"].as_i64().unwrap();
+        (server, base, token, bob)
+    }
+
+    #[tokio::test]
+    async fn a_picked_file_is_streamed_to_the_server_with_progress_then_saved_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (server, base, token, bob) = server_with_two_people(&dir.path().join("server")).await;
+        let original: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
+        let path = dir.path().join("report.pdf");
+        std::fs::write(&path, &original).unwrap();
+        let transfers = Transfers::default();
+        let picked = transfers.register(path).await.unwrap();
+        assert_eq!(
+            (picked.size, picked.mime_type.as_str()),
+            (1_000_000, "application/pdf")
+        );
+
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let seen = reports.clone();
+        let progress = Channel::new(move |body| {
+            if let InvokeResponseBody::Json(json) = body {
+                let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+                lock(&seen).push(report["sent"].as_u64().unwrap());
+            }
+            Ok(())
+        });
+        let url = Url::parse(&format!("{base}upload-file?receiver_id={bob}")).unwrap();
+        let message = transfers
+            .upload(&picked.id, url.clone(), &token, progress)
+            .await
+            .unwrap();
+
+        assert_eq!(message["file_name"], "report.pdf", "{message}");
+        assert_eq!(message["file_size"], 1_000_000, "{message}");
+        let reports = lock(&reports).clone();
+        assert_eq!(reports.first(), Some(&0));
+        assert_eq!(reports.last(), Some(&1_000_000));
+        assert!(
+            reports.len() > 3 && reports.windows(2).all(|w| w[0] <= w[1]),
+            "{reports:?}"
+        );
+        // Sent is sent: the handle is spent.
+        let again = transfers
+            .upload(&picked.id, url, &token, Channel::new(|_| Ok(())))
+            .await;
+        assert_eq!(again.unwrap_err().status, 0);
+
+        // "Save as…" without the dialog: the download itself.
+        let file_url = Url::parse(&base)
+            .unwrap()
+            .join(message["file_path"].as_str().unwrap())
+            .unwrap();
+        let target = dir.path().join("saved").join("copy.pdf");
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        download(file_url.clone(), &target).await.unwrap();
+        assert!(
+            std::fs::read(&target).unwrap() == original,
+            "the saved copy differs"
+        );
+        let missing = file_url.join("nothing-here.pdf").unwrap();
+        let err = download(missing, &dir.path().join("saved/none.pdf"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, 404);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("saved"))
+            .unwrap()
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "a failed download leaves nothing behind"
+        );
+
+        server.shutdown().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_refused_upload_reports_the_servers_status_and_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let (server, base, _token, bob) = server_with_two_people(&dir.path().join("server")).await;
+        let path = dir.path().join("note.txt");
+        std::fs::write(&path, "hello").unwrap();
+        let transfers = Transfers::default();
+        let picked = transfers.register(path).await.unwrap();
+        let url = Url::parse(&format!("{base}upload-file?receiver_id={bob}")).unwrap();
+
+        let err = transfers
+            .upload(&picked.id, url, "not-a-token", Channel::new(|_| Ok(())))
+            .await
+            .unwrap_err();
+
+        server.shutdown().await.unwrap();
+        assert_eq!(err.status, 401, "{err:?}");
+        assert!(!err.detail.is_empty());
+        assert!(
+            transfers.picked(&picked.id).is_ok(),
+            "a failed upload may be retried"
+        );
+    }
 
     #[test]
     fn accept_values_become_dialog_filters() {

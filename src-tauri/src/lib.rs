@@ -63,7 +63,12 @@ pub fn run() {
         .setup(|app| {
             let paths = app.path();
             let config_dir = paths.app_config_dir()?;
-            let desktop = Desktop::new(config_dir.join(mode::FILE_NAME), paths.app_data_dir()?);
+            // The server's database and files, apart from the webview's own
+            // storage, which also lives in the app data dir.
+            let desktop = Desktop::new(
+                config_dir.join(mode::FILE_NAME),
+                paths.app_data_dir()?.join("server"),
+            );
             let notifier =
                 Notifier::new(config_dir.join(settings::FILE_NAME), paths.app_cache_dir()?);
             let saved = desktop.saved_mode();

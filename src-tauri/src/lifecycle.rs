@@ -83,9 +83,9 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
     }
     api.prevent_close();
     let app = window.app_handle().clone();
-    let parent = window.clone();
-    // After this event returns: the dialog runs its own loop.
-    let asked = app.clone().run_on_main_thread(move || {
+    let window = window.clone();
+    // rfd blocks until answered and must not do so on the main thread.
+    tauri::async_runtime::spawn_blocking(move || {
         let answer = MessageDialog::new()
             .set_level(MessageLevel::Info)
             .set_title("Keep serving?")
@@ -98,19 +98,15 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
                 QUIT_LABEL.into(),
                 "Cancel".into(),
             ))
-            .set_parent(&parent)
             .show();
         match answer {
             MessageDialogResult::Custom(label) if label == KEEP_SERVING => {
-                let _ = parent.hide();
+                let _ = window.hide();
             }
             MessageDialogResult::Custom(label) if label == QUIT_LABEL => app.exit(0),
             _ => {}
         }
     });
-    if let Err(e) = asked {
-        tracing::error!("cannot ask whether to keep serving: {e}");
-    }
 }
 
 /// Brings the main window back (tray, second launch, notification click).

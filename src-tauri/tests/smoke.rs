@@ -1,8 +1,10 @@
 //! Smoke test of the built desktop app, the way a person meets it: host mode
 //! with a fresh data dir, a login in its window, a message from someone else
 //! while the window is not focused, a desktop notification naming the
-//! sender with the text and their picture, a second launch that only wakes
-//! the first, and a clean quit with the message on disk.
+//! sender with the text and their picture, a click on it opening that
+//! conversation, a file sent through the system's file dialog, a second
+//! launch that only wakes the first, and a clean quit with the message on
+//! disk.
 //!
 //! It needs a display, a D-Bus session and a notification daemon, so plain
 //! `cargo test` skips it; `scripts/desktop-smoke` runs it under Xvfb with
@@ -113,10 +115,11 @@ fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// The first window whose title matches (xdotool fails when none does).
+/// The first shown window whose title matches (xdotool fails when none
+/// does; a closed dialog may linger unmapped).
 fn find_window(title: &str) -> Option<String> {
     let output = Command::new("xdotool")
-        .args(["search", "--name", title])
+        .args(["search", "--onlyvisible", "--name", title])
         .output()
         .expect("xdotool is needed");
     let found = String::from_utf8_lossy(&output.stdout);
@@ -164,7 +167,11 @@ impl App {
     }
 
     fn data_dir(&self) -> PathBuf {
-        self.home.path().join("data").join(IDENTIFIER)
+        self.home
+            .path()
+            .join("data")
+            .join(IDENTIFIER)
+            .join("server")
     }
 }
 
@@ -195,7 +202,11 @@ fn hosts_notifies_wakes_once_and_quits_with_the_message_on_disk() {
         });
     let app = App {
         bin,
-        home: tempfile::tempdir().unwrap(),
+        // Not hidden (no leading dot): the file dialog is given a path in it.
+        home: tempfile::Builder::new()
+            .prefix("chatterbox-smoke-")
+            .tempdir()
+            .unwrap(),
     };
     // Host mode chosen earlier, as the first-run page saves it.
     let config = app.home.path().join("config").join(IDENTIFIER);
@@ -344,9 +355,112 @@ fn hosts_notifies_wakes_once_and_quits_with_the_message_on_disk() {
 
     screenshot("desktop.png");
 
-    // Quit from the keyboard, as from the menu.
+    // Clicking the notification brings the window back on bob's messages.
     let _ = elsewhere.kill();
     let _ = elsewhere.wait();
+    let popup = poll(
+        "the notification on screen",
+        Duration::from_secs(10),
+        || {
+            let output = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--class", "Dunst"])
+                .output()
+                .ok()?;
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .next()
+                .map(str::to_owned)
+        },
+    );
+    run(
+        "xdotool",
+        &["mousemove", "--window", &popup, "20", "20", "click", "1"],
+    );
+    let viewing = format!("peer=Some({bob_id})");
+    log.wait_for(
+        "bob's conversation opened from the notification",
+        Duration::from_secs(20),
+        |l| {
+            let l = plain(l);
+            l.contains("conversation on screen") && l.contains(&viewing)
+        },
+    );
+
+    // Send bob a file through the system's file dialog: the composer has
+    // the focus, the attach button comes just before it.
+    let file = app.home.path().join("smoke-notes.bin");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    run("xdotool", &["windowfocus", "--sync", &window]);
+    run("xdotool", &["key", "shift+Tab", "Return"]);
+    let chooser = poll("the file dialog", Duration::from_secs(20), || {
+        find_window("^Choose files$")
+    });
+    run("xdotool", &["windowfocus", "--sync", &chooser]);
+    run("xdotool", &["key", "ctrl+l"]);
+    run(
+        "xdotool",
+        &["type", "--delay", "10", file.to_str().unwrap()],
+    );
+    screenshot("desktop-file-dialog.png");
+    // Return completes the typed path, another opens it: press, and give
+    // the dialog a moment to close before pressing again.
+    let mut presses = 0;
+    while find_window("^Choose files$").is_some() {
+        if presses == 10 {
+            screenshot("desktop-file-dialog-stuck.png");
+            panic!("the file dialog never accepted the file");
+        }
+        run("xdotool", &["key", "Return"]);
+        presses += 1;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline && find_window("^Choose files$").is_some() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let sent = rt.block_on(async {
+        let http = http.clone();
+        let mut tries = 0;
+        loop {
+            let history: Vec<Value> = http
+                .get(format!("{base}/messages/{alice_id}"))
+                .bearer_auth(&bob_token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(file) = history
+                .into_iter()
+                .find(|m| m["file_name"] == "smoke-notes.bin")
+            {
+                break file;
+            }
+            tries += 1;
+            assert!(tries < 100, "the file never reached bob");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    assert_eq!(sent["sender_id"], alice_id, "{sent}");
+    assert_eq!(sent["file_size"], bytes.len(), "{sent}");
+    let stored = rt.block_on(async {
+        let path = sent["file_path"].as_str().unwrap();
+        http.get(format!("{base}/{path}"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    assert!(
+        stored == bytes,
+        "the stored file differs from the one picked"
+    );
+    screenshot("desktop-file-sent.png");
+
+    // Quit from the keyboard, as from the menu.
     run("xdotool", &["windowfocus", "--sync", &window]);
     run("xdotool", &["key", "ctrl+q"]);
     let status = wait_exit(&mut child, Duration::from_secs(30));
