@@ -2,9 +2,9 @@
 //! with a fresh data dir, a login in its window, a message from someone else
 //! while the window is not focused, a desktop notification naming the
 //! sender with the text and their picture, a click on it opening that
-//! conversation, a file sent through the system's file dialog, a second
-//! launch that only wakes the first, and a clean quit with the message on
-//! disk.
+//! conversation, a file sent through the system's file dialog, closing the
+//! window to keep serving, a second launch that only brings the first back,
+//! and a clean quit with the message on disk.
 //!
 //! It needs a display, a D-Bus session and a notification daemon, so plain
 //! `cargo test` skips it; `scripts/desktop-smoke` runs it under Xvfb with
@@ -115,6 +115,28 @@ fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// What a window manager sends when the close button is clicked: a
+/// WM_DELETE_WINDOW message (Xvfb has no window manager to send it).
+fn ask_to_close(window: &str) {
+    use x11rb::{
+        connection::Connection,
+        protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask},
+    };
+    let window: u32 = window.parse().unwrap();
+    let (conn, _) = x11rb::connect(None).expect("no X display");
+    let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
+    let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+    let message = ClientMessageEvent::new(
+        32,
+        window,
+        protocols,
+        [delete, x11rb::CURRENT_TIME, 0, 0, 0],
+    );
+    conn.send_event(false, window, EventMask::NO_EVENT, message)
+        .unwrap();
+    conn.flush().unwrap();
+}
+
 /// The first shown window whose title matches (xdotool fails when none
 /// does; a closed dialog may linger unmapped).
 fn find_window(title: &str) -> Option<String> {
@@ -194,7 +216,7 @@ fn screenshot(name: &str) {
 
 #[test]
 #[ignore = "needs Xvfb, a D-Bus session and a notification daemon: run scripts/desktop-smoke"]
-fn hosts_notifies_wakes_once_and_quits_with_the_message_on_disk() {
+fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
     let bin = std::env::var_os("CHATTERBOX_DESKTOP_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -291,16 +313,6 @@ fn hosts_notifies_wakes_once_and_quits_with_the_message_on_disk() {
         "the app's own socket after login",
         Duration::from_secs(30),
         |l| plain(l).contains("listening for messages to notify"),
-    );
-
-    // A second launch wakes this one and leaves; one server keeps running.
-    let (mut second, _second_log) = spawn_logged(app.command("second.stderr"));
-    let status = wait_exit(&mut second, Duration::from_secs(30));
-    assert!(status.success(), "the second launch exited with {status}");
-    log.wait_for(
-        "the first app to hear of the second launch",
-        Duration::from_secs(10),
-        |l| plain(l).contains("launched again"),
     );
 
     // Focus elsewhere: another window takes the keyboard.
@@ -459,6 +471,39 @@ fn hosts_notifies_wakes_once_and_quits_with_the_message_on_disk() {
         "the stored file differs from the one picked"
     );
     screenshot("desktop-file-sent.png");
+
+    // Closing the window while hosting asks first; "Keep serving" hides it
+    // and the server goes on answering.
+    ask_to_close(&window);
+    let question = poll("the keep-serving question", Duration::from_secs(20), || {
+        find_window("^Keep serving\\?$")
+    });
+    run("xdotool", &["windowfocus", "--sync", &question]);
+    screenshot("desktop-keep-serving.png");
+    run("xdotool", &["key", "Return"]);
+    poll("the window to hide", Duration::from_secs(20), || {
+        find_window("ChatterBox — hosting").is_none().then_some(())
+    });
+    rt.block_on(async {
+        let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+        assert!(
+            health.status().is_success(),
+            "the server stopped with the window"
+        );
+    });
+
+    // A second launch shows the hidden window and leaves; one server runs.
+    let (mut second, _second_log) = spawn_logged(app.command("second.stderr"));
+    let status = wait_exit(&mut second, Duration::from_secs(30));
+    assert!(status.success(), "the second launch exited with {status}");
+    log.wait_for(
+        "the first app to hear of the second launch",
+        Duration::from_secs(10),
+        |l| plain(l).contains("launched again"),
+    );
+    poll("the window to come back", Duration::from_secs(20), || {
+        find_window("ChatterBox — hosting")
+    });
 
     // Quit from the keyboard, as from the menu.
     run("xdotool", &["windowfocus", "--sync", &window]);
