@@ -13,7 +13,7 @@ use tauri::{AppHandle, Manager, WebviewWindow};
 use url::Url;
 
 use crate::{
-    host,
+    host, lock,
     mode::{self, Mode},
     notify::Notifier,
     remote,
@@ -56,7 +56,7 @@ impl Desktop {
     }
 
     fn now(&self) -> MutexGuard<'_, Now> {
-        self.now.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.now)
     }
 
     /// The saved mode; a corrupt file is logged and treated as first run.

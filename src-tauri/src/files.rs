@@ -7,7 +7,7 @@ use std::{
     collections::HashMap,
     path::{Path, PathBuf},
     sync::{
-        Mutex, MutexGuard,
+        Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -24,6 +24,8 @@ use tauri::{AppHandle, Manager, ipc::Channel};
 use tokio::io::AsyncWriteExt;
 use tokio_util::{io::ReaderStream, sync::CancellationToken};
 use url::Url;
+
+use crate::lock;
 
 /// Largest picture `picked_preview` turns into a data: URL.
 const PREVIEW_MAX: u64 = 10 * 1024 * 1024;
@@ -84,10 +86,6 @@ struct PickedFile {
     path: PathBuf,
     name: String,
     mime_type: String,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Transfers {

@@ -24,11 +24,19 @@ pub mod notify;
 pub mod remote;
 pub mod settings;
 
+use std::sync::{Mutex, MutexGuard};
+
 use tauri::{Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, webview::PageLoadEvent};
 
 use desktop::Desktop;
 use files::Transfers;
 use notify::Notifier;
+
+/// Locks one of the app's std Mutexes. They guard a few assignments or a
+/// map operation, never an await; a panic elsewhere leaves the data usable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 pub fn run() {
     let _ = tracing_subscriber::fmt()

@@ -14,7 +14,7 @@ use std::{
     collections::HashMap,
     path::{Path, PathBuf},
     sync::{
-        Arc, Mutex, MutexGuard,
+        Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::{
-    remote,
+    lock, remote,
     settings::{self, Settings},
 };
 
@@ -131,10 +131,6 @@ struct Session {
     stop: CancellationToken,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Notifier {
     pub fn new(settings_file: PathBuf, cache_dir: PathBuf) -> Self {
         let settings = settings::load(&settings_file).unwrap_or_else(|e| {
@@ -189,6 +185,7 @@ impl Notifier {
         let stop = CancellationToken::new();
         let listener = Listener {
             app: app.clone(),
+            http: reqwest::Client::new(),
             base: base.to_owned(),
             token: token.to_owned(),
             me,
@@ -251,6 +248,7 @@ struct Person {
 /// One session's socket and what it needs to describe senders.
 struct Listener {
     app: AppHandle,
+    http: reqwest::Client,
     base: String,
     token: String,
     me: UserId,
@@ -363,7 +361,7 @@ impl Listener {
     }
 
     async fn fetch_people(&self) -> Result<Vec<Person>, reqwest::Error> {
-        reqwest::Client::new()
+        self.http
             .get(format!("{}users", self.base))
             .bearer_auth(&self.token)
             .timeout(Duration::from_secs(10))
@@ -391,7 +389,7 @@ impl Listener {
             .join(server_path.trim_start_matches('/'))
             .ok()?;
         let bytes = async {
-            reqwest::Client::new()
+            self.http
                 .get(url)
                 .timeout(Duration::from_secs(10))
                 .send()

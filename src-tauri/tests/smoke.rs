@@ -268,18 +268,12 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
                 .mime_str("image/png")
                 .unwrap(),
         );
-        let profile: Value = http
-            .post(format!("{base}/upload-profile"))
-            .bearer_auth(&bob.1)
-            .multipart(picture)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let profile: Value = ok_json(
+            http.post(format!("{base}/upload-profile"))
+                .bearer_auth(&bob.1)
+                .multipart(picture),
+        )
+        .await;
         let picture = profile["path"]
             .as_str()
             .unwrap_or_else(|| panic!("{profile}"))
@@ -434,15 +428,11 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
         let http = http.clone();
         let mut tries = 0;
         loop {
-            let history: Vec<Value> = http
-                .get(format!("{base}/messages/{alice_id}"))
-                .bearer_auth(&bob_token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let history: Vec<Value> = ok_json(
+                http.get(format!("{base}/messages/{alice_id}"))
+                    .bearer_auth(&bob_token),
+            )
+            .await;
             if let Some(file) = history
                 .into_iter()
                 .find(|m| m["file_name"] == "smoke-notes.bin")
@@ -522,15 +512,11 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
         let server = server_core::Server::start(config).await.unwrap();
         let base = format!("http://{}", server.local_addr);
         let alice = login(&http, &base, "alice").await;
-        let history: Vec<Value> = http
-            .get(format!("{base}/messages/{bob_id}"))
-            .bearer_auth(&alice.1)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let history: Vec<Value> = ok_json(
+            http.get(format!("{base}/messages/{bob_id}"))
+                .bearer_auth(&alice.1),
+        )
+        .await;
         server.shutdown().await.unwrap();
         assert!(
             history
@@ -539,6 +525,13 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
             "not in alice's history with bob: {history:?}"
         );
     });
+}
+
+/// Sends a request that must succeed and reads its JSON answer.
+async fn ok_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    let response = request.send().await.unwrap();
+    let response = response.error_for_status().unwrap();
+    response.json().await.unwrap()
 }
 
 /// Registers and logs in: (user id, token).
@@ -554,17 +547,11 @@ async fn account(http: &reqwest::Client, base: &str, name: &str) -> (i64, String
 }
 
 async fn login(http: &reqwest::Client, base: &str, name: &str) -> (i64, String) {
-    let answer: Value = http
-        .post(format!("{base}/login"))
-        .json(&json!({"username": name, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: Value = ok_json(
+        http.post(format!("{base}/login"))
+            .json(&json!({"username": name, "password": PASSWORD})),
+    )
+    .await;
     (
         answer["user_id"].as_i64().unwrap(),
         answer["token"].as_str().unwrap().to_owned(),
