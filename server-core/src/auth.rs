@@ -6,7 +6,7 @@
 //! A session token is 256 random bits, URL-safe base64; the database keeps
 //! only its SHA-256, so a leaked database opens no accounts.
 
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{marker::PhantomData, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use std::cell::RefCell;
 
@@ -29,8 +29,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     config::Config,
+    domain::{DomainError, DomainResult},
     error::{AppError, AppResult},
     pool::Pool,
+    state::AppState,
     store::{SessionId, Store, UserId},
 };
 
@@ -38,11 +40,73 @@ use crate::{
 /// requests cost no write.
 const TOUCH_EVERY_SECS: i64 = 600;
 
-/// The authenticated caller.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthUser {
+/// The authenticated caller. As an extractor it takes the token from
+/// `Authorization: Bearer` or the `token` query parameter and refuses with
+/// 401 and the words `W` gives, which the contract sets per route; routes
+/// whose contract also puts the token in a body use [`crate::http::extract`].
+pub struct AuthUser<W = InvalidToken> {
     pub user_id: UserId,
     pub session_id: SessionId,
+    wording: PhantomData<W>,
+}
+
+impl<W> AuthUser<W> {
+    fn new(user_id: UserId, session_id: SessionId) -> Self {
+        Self {
+            user_id,
+            session_id,
+            wording: PhantomData,
+        }
+    }
+
+    /// The same caller, whatever a route calls a refusal.
+    pub fn plain(&self) -> AuthUser {
+        AuthUser::new(self.user_id, self.session_id)
+    }
+}
+
+impl<W> Clone for AuthUser<W> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<W> Copy for AuthUser<W> {}
+
+impl<W> std::fmt::Debug for AuthUser<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthUser")
+            .field("user_id", &self.user_id)
+            .field("session_id", &self.session_id)
+            .finish()
+    }
+}
+
+/// How a route words its refusal of a missing or bad token.
+pub trait Refusal: Send + Sync + 'static {
+    const DETAIL: &'static str;
+}
+
+/// "Invalid token": `/messages`, `/users`, `/ws`, `/upload-profile`.
+pub enum InvalidToken {}
+/// "Unauthorized": `/logout`, `/remove-profile`, `/upload-file`...
+pub enum Unauthorized {}
+
+impl Refusal for InvalidToken {
+    const DETAIL: &'static str = "Invalid token";
+}
+
+impl Refusal for Unauthorized {
+    const DETAIL: &'static str = "Unauthorized";
+}
+
+impl<W: Refusal> FromRequestParts<AppState> for AuthUser<W> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let Ok(token) = Token::from_request_parts(parts, state).await;
+        state.auth.authenticate(token.0.as_deref(), W::DETAIL).await
+    }
 }
 
 pub struct Auth {
@@ -78,17 +142,17 @@ impl Auth {
         })
     }
 
-    pub async fn hash(&self, password: &str) -> AppResult<String> {
+    pub async fn hash(&self, password: &str) -> DomainResult<String> {
         let password = password.to_owned();
         self.hashers
             .run(move |workspace| hash_password(workspace, &password))
             .await
-            .map_err(|_| AppError::internal("hashing threads stopped"))
+            .map_err(|_| stopped())
     }
 
     /// Checks `password` against `hash`, or against a dummy when there is no
     /// user, taking the same time either way.
-    pub async fn verify(&self, hash: Option<String>, password: &str) -> AppResult<bool> {
+    pub async fn verify(&self, hash: Option<String>, password: &str) -> DomainResult<bool> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.to_owned();
@@ -96,7 +160,7 @@ impl Auth {
             .hashers
             .run(move |workspace| verify_password(workspace, &hash, &password))
             .await
-            .map_err(|_| AppError::internal("hashing threads stopped"))?;
+            .map_err(|_| stopped())?;
         Ok(known && matches)
     }
 
@@ -129,11 +193,11 @@ impl Auth {
 
     /// The user a token belongs to, extending the session's life; fails with
     /// 401 and the route's own wording otherwise.
-    pub async fn authenticate(
+    pub async fn authenticate<W>(
         &self,
         token: Option<&str>,
         refusal: &'static str,
-    ) -> AppResult<AuthUser> {
+    ) -> AppResult<AuthUser<W>> {
         let token = token.filter(|t| !t.is_empty() && t.len() <= 128);
         let Some(token) = token else {
             return Err(AppError::Unauthorized(refusal));
@@ -150,15 +214,12 @@ impl Auth {
                 .touch_session(session.id, now, now + self.session_secs)
                 .await?;
         }
-        Ok(AuthUser {
-            user_id: session.user_id,
-            session_id: session.id,
-        })
+        Ok(AuthUser::new(session.user_id, session.id))
     }
+}
 
-    pub async fn end_session(&self, user: AuthUser) -> AppResult<()> {
-        Ok(self.store.delete_session(user.session_id).await?)
-    }
+fn stopped() -> DomainError {
+    DomainError::Unavailable("hashing threads stopped".into())
 }
 
 fn argon2() -> Argon2<'static> {

@@ -12,7 +12,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::store::StoreError;
+use crate::{domain::DomainError, store::StoreError};
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -92,16 +92,21 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<DomainError> for AppError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Invalid(detail) => Self::BadRequest(detail),
+            DomainError::NotFound(detail) => Self::NotFound(detail),
+            DomainError::Forbidden(detail) => Self::Forbidden(detail),
+            DomainError::Unsupported(detail) => Self::UnsupportedMedia(detail),
+            DomainError::Unavailable(cause) => Self::Internal(cause),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::UsernameTaken => Self::BadRequest("User exists".into()),
-            StoreError::UserNotFound => Self::NotFound("User not found"),
-            StoreError::MessageNotFound => Self::NotFound("Message not found"),
-            StoreError::NotYourMessage => Self::Forbidden("You can only edit your own messages"),
-            StoreError::NotEditable => Self::BadRequest("File messages cannot be edited".into()),
-            StoreError::Unavailable(cause) => Self::Internal(cause),
-        }
+        DomainError::from(err).into()
     }
 }
 

@@ -14,6 +14,7 @@ use rand::RngCore;
 use tokio::{fs, io::AsyncWriteExt};
 
 use crate::{
+    domain::{DomainError, DomainResult},
     error::{AppError, AppResult},
     store::{FileMeta, UserId},
 };
@@ -164,7 +165,7 @@ impl Files {
         mut partial: Partial,
         folder: Folder,
         user: UserId,
-    ) -> AppResult<FileMeta> {
+    ) -> DomainResult<FileMeta> {
         let mut name = safe_name(&partial.original_name);
         let image = partial.sniffed_image();
         if let Some(image) = image
@@ -188,7 +189,7 @@ impl Files {
         let stored = format!("{user}_{}_{name}", random_hex());
         fs::rename(&partial.path, self.dir(folder).join(&stored))
             .await
-            .map_err(AppError::internal)?;
+            .map_err(|e| DomainError::Unavailable(format!("cannot keep an upload: {e}")))?;
         partial.path = PathBuf::new();
         Ok(FileMeta {
             path: format!("static/{}/{stored}", folder.dir_name()),

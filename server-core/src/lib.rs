@@ -1,10 +1,17 @@
 //! ChatterBox's server: everything but the window around it.
 //!
 //! - [`config`]: flags and environment → [`Config`].
-//! - [`store`]: the storage seam; [`db`] is its SQLite implementation, with a
-//!   single writer thread and a pool of readers.
-//! - [`auth`]: argon2id passwords, hashed session tokens, login throttling.
-//! - [`http`]: the contract's routes; [`ws`]: the WebSocket and its hub.
+//! - [`store`]: the storage seam, keyed by conversation, with its event log;
+//!   [`db`] is its SQLite implementation, with a single writer thread and a
+//!   pool of readers.
+//! - [`bus`]: the seam that carries domain events between instances;
+//!   [`presence`]: who is online.
+//! - [`domain`]: the use cases (send, edit, profile, sessions...): check,
+//!   store, publish.
+//! - [`auth`]: argon2id passwords, hashed session tokens, login throttling,
+//!   the `AuthUser` extractor.
+//! - [`http`]: the routes; [`ws`]: the WebSocket, the registry of this
+//!   process's sockets and the fan-out from the bus to them.
 //! - [`files`]: uploads on disk; [`pages`]: `ui/`, embedded.
 //! - [`discovery`]: announcing and finding servers on the LAN (DNS-SD).
 //!
@@ -13,15 +20,17 @@
 //! give resolves. Nothing is global: two servers in one process share nothing.
 
 pub mod auth;
-pub mod chat;
+pub mod bus;
 pub mod config;
 pub mod db;
 pub mod discovery;
+pub mod domain;
 pub mod error;
 pub mod files;
 pub mod http;
 pub mod pages;
 pub mod pool;
+pub mod presence;
 pub mod state;
 pub mod store;
 pub mod ws;

@@ -5,6 +5,7 @@
 //! read-only connection and taking jobs from a shared queue. WAL mode lets
 //! the readers run while the writer commits.
 
+mod conversations;
 mod queries;
 mod writer;
 
@@ -15,26 +16,31 @@ use tokio::sync::oneshot;
 
 use crate::{
     pool::Pool,
-    store::{StoreError, StoreResult},
+    store::{Committed, EventFeed, StoreError, StoreResult},
 };
 
-/// Cheap to clone: two queue handles.
+/// Cheap to clone: three queue handles.
 #[derive(Clone)]
 pub struct Db {
     writer: flume::Sender<writer::Command>,
     readers: Pool<Connection>,
+    feed: EventFeed,
 }
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_event_log.sql"),
+];
 const READERS: usize = 4;
 /// Writes waiting beyond this make callers wait to enqueue (backpressure).
 const WRITE_QUEUE: usize = 4096;
 
 impl Db {
     /// Opens (creating if needed) the database at `path`, applies pending
-    /// migrations and starts the writer and reader threads. Blocking: call it
-    /// from `spawn_blocking` or before the runtime is busy.
-    pub fn open(path: &Path) -> StoreResult<Self> {
+    /// migrations and starts the writer and reader threads. Committed
+    /// events go to `feed`. Blocking: call it from `spawn_blocking` or before
+    /// the runtime is busy.
+    pub fn open(path: &Path, feed: EventFeed) -> StoreResult<Self> {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         // FULL: a commit has reached the disk before anyone is told it happened.
@@ -59,7 +65,11 @@ impl Db {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let readers = Pool::start("sqlite-reader", connections)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { writer, readers })
+        Ok(Self {
+            writer,
+            readers,
+            feed,
+        })
     }
 
     /// Runs `f` in the writer's next batch; resolves after the commit.
@@ -68,9 +78,21 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        self.write_logged(move |conn| f(conn).map(|value| (value, Vec::new())))
+            .await
+    }
+
+    /// Like [`Db::write`] for a change that records events in the log: they
+    /// go to the feed once committed, before the caller hears back.
+    pub async fn write_logged<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, Vec<Committed>)> + Send + 'static,
+    {
         let (answer, result) = oneshot::channel();
+        let job = writer::job(f, self.feed.clone(), answer);
         self.writer
-            .send_async(writer::Command::Run(writer::job(f, answer)))
+            .send_async(writer::Command::Run(job))
             .await
             .map_err(|_| closed())?;
         result.await.map_err(|_| closed())?

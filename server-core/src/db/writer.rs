@@ -10,7 +10,7 @@
 
 use rusqlite::{Connection, Transaction};
 
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Committed, EventFeed, StoreError, StoreResult};
 
 /// Runs inside the batch's transaction and returns what to do once the
 /// batch's fate is known (`Ok` after commit).
@@ -67,12 +67,18 @@ pub(super) fn run(mut conn: Connection, queue: flume::Receiver<Command>) {
     }
 }
 
-/// Wraps `f` as a [`Job`] that runs in a savepoint and sends its result on
-/// `answer` once the batch is committed.
-pub(super) fn job<T, F>(f: F, answer: tokio::sync::oneshot::Sender<StoreResult<T>>) -> Job
+/// Wraps `f` as a [`Job`] that runs in a savepoint. Once the batch is
+/// committed, the events `f` recorded go to `feed`, then its result to
+/// `answer`. Replies run on this thread in batch order, so the feed sees
+/// events in the order of their `seq`.
+pub(super) fn job<T, F>(
+    f: F,
+    feed: EventFeed,
+    answer: tokio::sync::oneshot::Sender<StoreResult<T>>,
+) -> Job
 where
     T: Send + 'static,
-    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<(T, Vec<Committed>)> + Send + 'static,
 {
     Box::new(move |tx: &mut Transaction<'_>| {
         let result = match tx.savepoint() {
@@ -80,7 +86,7 @@ where
                 let result = f(&savepoint);
                 if result.is_ok() {
                     if let Err(e) = savepoint.commit() {
-                        return reply(answer, Err(StoreError::Unavailable(e.to_string())));
+                        return reply(feed, answer, Err(StoreError::Unavailable(e.to_string())));
                     }
                 } else {
                     let _ = savepoint.rollback();
@@ -89,15 +95,24 @@ where
             }
             Err(e) => Err(StoreError::Unavailable(e.to_string())),
         };
-        reply(answer, result)
+        reply(feed, answer, result)
     })
 }
 
 fn reply<T: Send + 'static>(
+    feed: EventFeed,
     answer: tokio::sync::oneshot::Sender<StoreResult<T>>,
-    result: StoreResult<T>,
+    result: StoreResult<(T, Vec<Committed>)>,
 ) -> Reply {
     Box::new(move |committed| {
-        let _ = answer.send(committed.map_err(StoreError::Unavailable).and(result));
+        let result = committed.map_err(StoreError::Unavailable).and(result);
+        let result = result.map(|(value, events)| {
+            for event in events {
+                // Only a server shutting down has no one reading the feed.
+                let _ = feed.send(event);
+            }
+            value
+        });
+        let _ = answer.send(result);
     })
 }

@@ -11,12 +11,13 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::extract::Json;
+use super::extract::{AuthedJson, Json};
 use crate::{
-    auth::Token,
+    auth::{AuthUser, Unauthorized},
+    domain::accounts,
     error::{AppError, AppResult},
     state::AppState,
-    store::UserId,
+    store::{UserId, timestamp},
 };
 
 pub fn router() -> Router<AppState> {
@@ -34,39 +35,11 @@ struct Credentials {
     password: String,
 }
 
-fn check_username(username: &str) -> AppResult<()> {
-    let length = username.chars().count();
-    let allowed = username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if (3..=32).contains(&length) && allowed {
-        Ok(())
-    } else {
-        Err(AppError::BadRequest(
-            "Username must be 3 to 32 characters: letters, digits, '.', '_' or '-'".into(),
-        ))
-    }
-}
-
-fn check_password(password: &str) -> AppResult<()> {
-    if (8..=128).contains(&password.chars().count()) {
-        Ok(())
-    } else {
-        Err(AppError::BadRequest(
-            "Password must be 8 to 128 characters".into(),
-        ))
-    }
-}
-
 async fn register(
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
 ) -> AppResult<Json<Value>> {
-    check_username(&body.username)?;
-    check_password(&body.password)?;
-    let hash = state.auth.hash(&body.password).await?;
-    let id = state.store.create_user(&body.username, &hash).await?;
-    tracing::info!(user_id = id, "registered");
+    accounts::register(&state, &body.username, &body.password).await?;
     Ok(Json(json!({ "message": "User created" })))
 }
 
@@ -112,45 +85,25 @@ async fn login(
     Ok(Json(LoginAnswer { token, user_id }))
 }
 
-async fn logout(State(state): State<AppState>, token: Token) -> AppResult<Json<Value>> {
-    let user = state
-        .auth
-        .authenticate(token.0.as_deref(), "Unauthorized")
-        .await?;
-    state.auth.end_session(user).await?;
+async fn logout(
+    State(state): State<AppState>,
+    user: AuthUser<Unauthorized>,
+) -> AppResult<Json<Value>> {
+    accounts::logout(&state, user.plain()).await?;
     Ok(Json(json!({ "message": "Logged out" })))
 }
 
 #[derive(Deserialize)]
 struct PasswordChange {
-    token: Option<String>,
     old_password: String,
     new_password: String,
 }
 
 async fn change_password(
     State(state): State<AppState>,
-    token: Token,
-    Json(body): Json<PasswordChange>,
+    AuthedJson { user, body }: AuthedJson<PasswordChange>,
 ) -> AppResult<Json<Value>> {
-    let user = state
-        .auth
-        .authenticate(token.or(body.token).as_deref(), "Unauthorized")
-        .await?;
-    let hash = state.store.password_hash(user.user_id).await?;
-    if !state.auth.verify(Some(hash), &body.old_password).await? {
-        return Err(AppError::BadRequest("Wrong old password".into()));
-    }
-    check_password(&body.new_password)?;
-    let hash = state.auth.hash(&body.new_password).await?;
-    state
-        .store
-        .set_password(user.user_id, &hash, user.session_id)
-        .await?;
-    tracing::info!(
-        user_id = user.user_id,
-        "changed password; other sessions revoked"
-    );
+    accounts::change_password(&state, user.plain(), &body.old_password, &body.new_password).await?;
     Ok(Json(json!({ "message": "Password changed" })))
 }
 
@@ -165,12 +118,11 @@ struct UserView {
     about: Option<String>,
 }
 
-async fn list_users(State(state): State<AppState>, token: Token) -> AppResult<Json<Vec<UserView>>> {
-    state
-        .auth
-        .authenticate(token.0.as_deref(), "Invalid token")
-        .await?;
-    let online = state.hub.online_users();
+async fn list_users(
+    State(state): State<AppState>,
+    _caller: AuthUser,
+) -> AppResult<Json<Vec<UserView>>> {
+    let online = state.presence.online();
     let users = state.store.users().await?;
     Ok(Json(
         users
@@ -179,7 +131,7 @@ async fn list_users(State(state): State<AppState>, token: Token) -> AppResult<Js
                 is_online: u8::from(online.contains(&user.id)),
                 id: user.id,
                 username: user.username,
-                last_seen: user.last_seen,
+                last_seen: user.last_seen.map(timestamp),
                 profile_pic: user.profile_pic,
                 about: user.about,
             })

@@ -1,4 +1,6 @@
-//! Conversation history and files sent into a conversation.
+//! Conversation history and files sent into a conversation, by the
+//! contract's peer-keyed routes: the peer's direct conversation is found
+//! here, at the edge.
 
 use axum::{
     Router,
@@ -9,12 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{Json, Multipart, Path, Query};
 use crate::{
-    auth::Token,
-    chat,
+    auth::{AuthUser, Token, Unauthorized},
+    domain::messages,
     error::{AppError, AppResult},
     files::Folder,
     state::AppState,
-    store::{Body, MessageId, UserId},
+    store::{Body, MessageId, Page, UserId},
     ws::protocol::{MessageView, ServerEvent},
 };
 
@@ -43,25 +45,34 @@ struct HistoryQuery {
 
 async fn history(
     State(state): State<AppState>,
-    token: Token,
+    user: AuthUser,
     Path(receiver_id): Path<UserId>,
     Query(query): Query<HistoryQuery>,
 ) -> AppResult<Json<Vec<MessageView>>> {
-    let user = state
-        .auth
-        .authenticate(token.0.as_deref(), "Invalid token")
-        .await?;
-    let limit = query.limit.map(|limit| limit.clamp(1, MAX_PAGE));
-    let messages = state
+    // Reading never creates a conversation: none yet is an empty history.
+    let Some(conversation) = state
         .store
-        .history(user.user_id, receiver_id, query.before, limit)
-        .await?;
-    Ok(Json(messages.into_iter().map(MessageView::from).collect()))
+        .find_direct_conversation(user.user_id, receiver_id)
+        .await?
+    else {
+        return Ok(Json(Vec::new()));
+    };
+    let page = Page {
+        before: query.before,
+        limit: query.limit.map(|limit| limit.clamp(1, MAX_PAGE)),
+    };
+    let (conversation, found) = messages::history(&state, user.user_id, conversation, page).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|message| MessageView::new(message, &conversation))
+            .collect(),
+    ))
 }
 
-/// Ours: the caller's conversations, most recent first, each as the user
-/// it is with and its newest message; what a sidebar needs to sort people
-/// and show what is new.
+/// Ours: the caller's direct conversations, most recent first, each as the
+/// user it is with and its newest message; what a sidebar needs to sort
+/// people and show what is new.
 #[derive(Serialize)]
 struct ConversationView {
     user_id: UserId,
@@ -70,23 +81,15 @@ struct ConversationView {
 
 async fn conversations(
     State(state): State<AppState>,
-    token: Token,
+    user: AuthUser,
 ) -> AppResult<Json<Vec<ConversationView>>> {
-    let user = state
-        .auth
-        .authenticate(token.0.as_deref(), "Invalid token")
-        .await?;
-    let latest = state.store.latest_messages(user.user_id).await?;
+    let latest = state.store.latest_direct_messages(user.user_id).await?;
     Ok(Json(
         latest
             .into_iter()
-            .map(|message| ConversationView {
-                user_id: if message.sender_id == user.user_id {
-                    message.receiver_id
-                } else {
-                    message.sender_id
-                },
-                last_message: message.into(),
+            .map(|(conversation, message)| ConversationView {
+                user_id: conversation.peer_of(user.user_id),
+                last_message: MessageView::new(message, &conversation),
             })
             .collect(),
     ))
@@ -105,12 +108,12 @@ async fn upload_file(
 ) -> AppResult<Json<ServerEvent>> {
     // Refuse early when the token came with the headers or the query; a
     // token sent as a form field is only known once the form is read.
-    let early = match &token.0 {
+    let early: Option<AuthUser<Unauthorized>> = match &token.0 {
         Some(token) => Some(state.auth.authenticate(Some(token), "Unauthorized").await?),
         None => None,
     };
     let upload = state.files.receive(&mut multipart).await?;
-    let user = match early {
+    let user: AuthUser<Unauthorized> = match early {
         Some(user) => user,
         None => {
             state
@@ -122,24 +125,18 @@ async fn upload_file(
     let file = upload
         .file
         .ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;
-    if state.store.user(query.receiver_id).await?.is_none() {
-        return Err(AppError::NotFound("User not found"));
-    }
+    let conversation =
+        messages::direct_conversation(&state, user.user_id, query.receiver_id).await?;
     let meta = state.files.keep(file, Folder::Chat, user.user_id).await?;
     let path = meta.path.clone();
-    let sent = chat::send(
-        &state,
-        user.user_id,
-        query.receiver_id,
-        Body::File(meta),
-        None,
-    )
-    .await;
-    match sent {
-        Ok(view) => Ok(Json(ServerEvent::PrivateMessage(view))),
+    match messages::send(&state, user.user_id, conversation, Body::File(meta), None).await {
+        Ok(sent) => Ok(Json(ServerEvent::PrivateMessage {
+            message: MessageView::new(sent.message, &sent.conversation),
+            seq: sent.seq,
+        })),
         Err(err) => {
             state.files.remove(&path).await;
-            Err(err)
+            Err(err.into())
         }
     }
 }

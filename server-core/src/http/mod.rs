@@ -35,6 +35,6 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
         "status": "ok",
         "name": "ChatterBox",
         "version": env!("CARGO_PKG_VERSION"),
-        "online": state.hub.online_users().len(),
+        "online": state.presence.online().len(),
     }))
 }

@@ -8,17 +8,13 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::{Json, Multipart};
+use super::extract::{AuthedJson, Json, Multipart};
 use crate::{
-    auth::Token,
+    auth::{AuthUser, Token, Unauthorized},
+    domain::profile,
     error::{AppError, AppResult},
-    files::Folder,
     state::AppState,
-    store::UserId,
-    ws::protocol::ServerEvent,
 };
-
-const MAX_ABOUT_CHARS: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +31,7 @@ async fn upload_profile(
     token: Token,
     Multipart(mut multipart): Multipart,
 ) -> AppResult<Json<Value>> {
-    let early = match &token.0 {
+    let early: Option<AuthUser> = match &token.0 {
         Some(token) => Some(
             state
                 .auth
@@ -45,7 +41,7 @@ async fn upload_profile(
         None => None,
     };
     let upload = state.files.receive(&mut multipart).await?;
-    let user = match early {
+    let user: AuthUser = match early {
         Some(user) => user,
         None => {
             state
@@ -57,83 +53,27 @@ async fn upload_profile(
     let file = upload
         .file
         .ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;
-    if file.sniffed_image().is_none() {
-        return Err(AppError::UnsupportedMedia(
-            "A profile picture must be a PNG, JPEG, GIF or WebP image",
-        ));
-    }
-    let meta = state
-        .files
-        .keep(file, Folder::Profiles, user.user_id)
-        .await?;
-    let old = match state
-        .store
-        .set_profile_pic(user.user_id, Some(meta.path.clone()))
-        .await
-    {
-        Ok(old) => old,
-        Err(err) => {
-            state.files.remove(&meta.path).await;
-            return Err(err.into());
-        }
-    };
-    if let Some(old) = old {
-        state.files.remove(&old).await;
-    }
-    announce(&state, user.user_id).await?;
-    Ok(Json(
-        json!({ "message": "Profile updated", "path": meta.path }),
-    ))
+    let path = profile::set_picture(&state, user.user_id, file).await?;
+    Ok(Json(json!({ "message": "Profile updated", "path": path })))
 }
 
-async fn remove_profile(State(state): State<AppState>, token: Token) -> AppResult<Json<Value>> {
-    let user = state
-        .auth
-        .authenticate(token.0.as_deref(), "Unauthorized")
-        .await?;
-    if let Some(old) = state.store.set_profile_pic(user.user_id, None).await? {
-        state.files.remove(&old).await;
-    }
-    announce(&state, user.user_id).await?;
+async fn remove_profile(
+    State(state): State<AppState>,
+    user: AuthUser<Unauthorized>,
+) -> AppResult<Json<Value>> {
+    profile::remove_picture(&state, user.user_id).await?;
     Ok(Json(json!({ "message": "Profile removed" })))
 }
 
 #[derive(Deserialize)]
 struct AboutUpdate {
-    token: Option<String>,
     about: String,
 }
 
 async fn update_about(
     State(state): State<AppState>,
-    token: Token,
-    Json(body): Json<AboutUpdate>,
+    AuthedJson { user, body }: AuthedJson<AboutUpdate>,
 ) -> AppResult<Json<Value>> {
-    let user = state
-        .auth
-        .authenticate(token.or(body.token).as_deref(), "Unauthorized")
-        .await?;
-    if body.about.chars().count() > MAX_ABOUT_CHARS {
-        return Err(AppError::BadRequest(format!(
-            "About is too long (at most {MAX_ABOUT_CHARS} characters)"
-        )));
-    }
-    state
-        .store
-        .set_about(user.user_id, body.about.trim())
-        .await?;
-    announce(&state, user.user_id).await?;
+    profile::set_about(&state, user.user_id, &body.about).await?;
     Ok(Json(json!({ "message": "About updated" })))
-}
-
-/// Tells everyone connected about `user`'s new picture or About.
-async fn announce(state: &AppState, user: UserId) -> AppResult<()> {
-    if let Some(user) = state.store.user(user).await? {
-        state.hub.broadcast(&ServerEvent::UserUpdated {
-            user_id: user.id,
-            profile_pic: user.profile_pic,
-            about: user.about,
-        });
-    }
-    Ok(())
 }

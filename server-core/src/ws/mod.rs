@@ -1,8 +1,9 @@
 //! The WebSocket at `/ws`: the handshake (token and origin checks) and one
 //! task per socket that relays hub events out and client frames in.
 
-pub mod hub;
+pub mod fanout;
 pub mod protocol;
+pub mod registry;
 
 use std::time::Duration;
 
@@ -25,14 +26,14 @@ use tracing::Instrument;
 
 use crate::{
     auth::{AuthUser, Token},
-    chat,
+    domain::messages,
     error::{AppError, AppResult},
     state::AppState,
-    store::{Body, now_timestamp},
+    store::{Body, now},
 };
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use hub::Subscription;
-use protocol::{ClientFrame, ServerEvent};
+use protocol::{ClientFrame, MessageView, ServerEvent};
+use registry::{Ending, Subscription};
 
 /// Largest frame or message a client may send.
 const MAX_FRAME: usize = 64 * 1024;
@@ -55,7 +56,7 @@ async fn upgrade(
         return Err(AppError::Forbidden("Cross-origin WebSocket refused"));
     }
     let token = token.0.unwrap_or_default();
-    let user = state
+    let user: AuthUser = state
         .auth
         .authenticate(Some(&token), "Invalid token")
         .await?;
@@ -84,15 +85,15 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-/// One socket's life: subscribe, relay, and on the way out record when the
-/// user was last seen if this was their last socket.
+/// One socket's life: register, relay, and on the way out record when the
+/// user was last seen.
 ///
-/// The subscription starts once the upgrade is done, a moment after the
+/// The socket is registered once the upgrade is done, a moment after the
 /// client saw its handshake succeed; an event of someone else's falling in
 /// that moment is not pushed. Clients load history after connecting (our
 /// pages do, after every reconnect), so it is never lost, only not pushed.
 async fn run(state: AppState, user: AuthUser, token: String, mut socket: WebSocket) {
-    let mut subscription = state.hub.subscribe(user.user_id);
+    let mut subscription = state.registry.register(user.user_id, user.session_id);
     let span = tracing::info_span!(
         "socket",
         user_id = user.user_id,
@@ -100,22 +101,28 @@ async fn run(state: AppState, user: AuthUser, token: String, mut socket: WebSock
     );
     async {
         tracing::debug!("connected");
+        if let Err(e) = state.presence.connected(user.user_id).await {
+            tracing::warn!(error = %e, "could not announce the user online");
+        }
         let end = pump(&state, user, &token, &mut socket, &mut subscription).await;
         if let Some(frame) = end {
             tracing::debug!(reason = %frame.reason, "closing");
             let _ = timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
         }
-        // Stored before the hub can announce it, so that a client reading
-        // GET /users on hearing "offline" sees this last_seen. Only the hub
+        state
+            .registry
+            .unregister(user.user_id, subscription.socket_id);
+        // Stored before presence can announce it, so that a client reading
+        // GET /users on hearing "offline" sees this last_seen. Only presence
         // knows which socket is the last, so every socket records it; for a
         // user still online elsewhere that is harmless.
-        let at = now_timestamp();
-        if let Err(e) = state.store.set_last_seen(user.user_id, &at).await {
+        let at = now();
+        if let Err(e) = state.store.set_last_seen(user.user_id, at).await {
             tracing::warn!(error = %e, "could not record last_seen");
         }
-        state
-            .hub
-            .unsubscribe(user.user_id, subscription.socket_id, &at);
+        if let Err(e) = state.presence.disconnected(user.user_id, at).await {
+            tracing::warn!(error = %e, "could not announce the user offline");
+        }
         tracing::debug!("disconnected");
     }
     .instrument(span)
@@ -123,8 +130,9 @@ async fn run(state: AppState, user: AuthUser, token: String, mut socket: WebSock
 }
 
 /// Relays until the socket ends; returns the close frame to send, if any.
-/// At each ping the session is checked again, so a logout or a password
-/// change also ends the sockets it opened.
+/// A revoked session ends its sockets at once (the registry hears of it on
+/// the bus); at each ping the session is checked again as well, which
+/// covers sessions that merely expired.
 async fn pump(
     state: &AppState,
     user: AuthUser,
@@ -135,17 +143,23 @@ async fn pump(
     let interval = state.config.ping_interval;
     let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
     let mut last_heard = Instant::now();
+    let end = subscription.end.clone();
     loop {
         tokio::select! {
             () = state.shutdown.cancelled() => {
                 return Some(close(close_code::AWAY, "server shutting down"));
             }
-            () = subscription.evicted.cancelled() => {
-                tracing::warn!("socket too slow; disconnecting");
-                return Some(close(close_code::AGAIN, "too slow to keep up"));
+            ending = end.ended() => {
+                return Some(match ending {
+                    Ending::TooSlow => {
+                        tracing::warn!("socket too slow; disconnecting");
+                        close(close_code::AGAIN, "too slow to keep up")
+                    }
+                    Ending::Revoked => close(close_code::POLICY, "session ended"),
+                });
             }
-            event = subscription.events.recv() => {
-                if !relay(socket, event?, &mut subscription.events).await {
+            frame = subscription.frames.recv() => {
+                if !relay(socket, frame?, &mut subscription.frames).await {
                     return None;
                 }
             }
@@ -161,14 +175,25 @@ async fn pump(
                             Ok(frame) => handle(state, user, frame, client_id.clone()).await,
                             Err(detail) => Err(AppError::Unprocessable(detail)),
                         };
-                        if let Err(err) = handled
-                            && !send_error(socket, err.detail(), client_id).await
+                        let reply = match handled {
+                            Ok(reply) => reply,
+                            Err(err) => Some(ServerEvent::Error {
+                                detail: err.detail(),
+                                client_id,
+                            }),
+                        };
+                        if let Some(reply) = reply
+                            && !answer(socket, &reply).await
                         {
                             return None;
                         }
                     }
                     Message::Binary(_) => {
-                        if !send_error(socket, "Frames must be JSON text".into(), None).await {
+                        let refusal = ServerEvent::Error {
+                            detail: "Frames must be JSON text".into(),
+                            client_id: None,
+                        };
+                        if !answer(socket, &refusal).await {
                             return None;
                         }
                     }
@@ -182,7 +207,7 @@ async fn pump(
                     return None;
                 }
                 if let Err(AppError::Unauthorized(_)) =
-                    state.auth.authenticate(Some(token), "Invalid token").await
+                    state.auth.authenticate::<()>(Some(token), "Invalid token").await
                 {
                     return Some(close(close_code::POLICY, "session ended"));
                 }
@@ -225,54 +250,57 @@ async fn send(socket: &mut WebSocket, message: Message) -> bool {
     )
 }
 
-/// Answers this socket alone with an error frame.
-async fn send_error(socket: &mut WebSocket, detail: String, client_id: Option<String>) -> bool {
-    let reply = ServerEvent::Error { detail, client_id };
-    let reply = serde_json::to_string(&reply).expect("events serialize");
+/// Answers this socket alone.
+async fn answer(socket: &mut WebSocket, reply: &ServerEvent) -> bool {
+    let reply = serde_json::to_string(reply).expect("frames serialize");
     send(socket, Message::Text(reply.into())).await
 }
 
-/// Acts on one client frame. Errors go back to this socket only.
+/// Acts on one client frame; returns what to answer this socket alone, if
+/// anything. Everything else reaches sockets through the bus.
 async fn handle(
     state: &AppState,
     user: AuthUser,
     frame: ClientFrame,
     client_id: Option<String>,
-) -> AppResult<()> {
+) -> AppResult<Option<ServerEvent>> {
     match frame {
         ClientFrame::PrivateMessage {
             receiver_id,
             content,
         } => {
-            chat::send(
+            let conversation =
+                messages::direct_conversation(state, user.user_id, receiver_id).await?;
+            let sent = messages::send(
                 state,
                 user.user_id,
-                receiver_id,
+                conversation,
                 Body::Text(content),
                 client_id,
             )
             .await?;
+            // A resend of a message already stored: its members heard of it
+            // the first time, but this socket may not have, so it gets the
+            // echo it is waiting for.
+            if sent.seq.is_none() {
+                return Ok(Some(ServerEvent::PrivateMessage {
+                    message: MessageView::new(sent.message, &sent.conversation),
+                    seq: None,
+                }));
+            }
         }
         ClientFrame::EditMessage {
             message_id,
             new_content,
         } => {
-            chat::edit(state, user.user_id, message_id, new_content).await?;
+            messages::edit(state, user.user_id, message_id, &new_content).await?;
         }
         ClientFrame::Typing {
             receiver_id,
             is_typing,
         } => {
-            if receiver_id != user.user_id {
-                state.hub.publish(
-                    &[receiver_id],
-                    &ServerEvent::Typing {
-                        sender_id: user.user_id,
-                        is_typing,
-                    },
-                );
-            }
+            messages::typing_to(state, user.user_id, receiver_id, is_typing).await?;
         }
     }
-    Ok(())
+    Ok(None)
 }

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Body, Message, MessageId, UserId};
+use crate::store::{
+    Body, Change, Committed, Conversation, ConversationId, Message, MessageId, Seq, UserId,
+    timestamp,
+};
 
 /// What a client may send.
 #[derive(Debug, Deserialize)]
@@ -27,18 +30,31 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
-    PrivateMessage(MessageView),
+    PrivateMessage {
+        #[serde(flatten)]
+        message: MessageView,
+        /// Ours: the message's place in the event log; absent on the echo
+        /// of a resend, whose event was sent the first time.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seq: Option<Seq>,
+    },
     EditMessage {
         message_id: MessageId,
         new_content: String,
-        // Ours: who and when, so a client can place the edit without a lookup.
+        // Ours: who, where and when, so a client can place the edit without
+        // a lookup.
         sender_id: UserId,
         receiver_id: UserId,
+        conversation_id: ConversationId,
         edited_at: Option<String>,
+        seq: Seq,
     },
     Typing {
         sender_id: UserId,
         is_typing: bool,
+        /// Ours: the conversation typed in, once it exists.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<ConversationId>,
     },
     Presence {
         user_id: UserId,
@@ -80,13 +96,41 @@ pub fn parse(text: &str) -> (Option<String>, Result<ClientFrame, String>) {
     (client_id, frame)
 }
 
+impl ServerEvent {
+    /// The frame telling a conversation's members of a committed change.
+    pub fn committed(event: &Committed) -> Self {
+        match &event.change {
+            Change::Posted(message) => Self::PrivateMessage {
+                message: MessageView::new(message.clone(), &event.conversation),
+                seq: Some(event.seq),
+            },
+            Change::Edited(message) => Self::EditMessage {
+                message_id: message.id,
+                new_content: match &message.body {
+                    Body::Text(text) => text.clone(),
+                    Body::File(file) => file.name.clone(),
+                },
+                sender_id: message.sender_id,
+                receiver_id: event.conversation.peer_of(message.sender_id),
+                conversation_id: message.conversation_id,
+                edited_at: message.edited_at.map(timestamp),
+                seq: event.seq,
+            },
+        }
+    }
+}
+
 /// A message as the contract shows it: in history, in `private_message`
 /// frames and as the answer to `/upload-file`.
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageView {
     pub id: MessageId,
     pub sender_id: UserId,
+    /// In a direct conversation, the other party (the sender, for a note to
+    /// self).
     pub receiver_id: UserId,
+    /// Ours.
+    pub conversation_id: ConversationId,
     /// `null` for files.
     pub content: Option<String>,
     pub timestamp: String,
@@ -104,8 +148,8 @@ pub struct MessageView {
     pub client_id: Option<String>,
 }
 
-impl From<Message> for MessageView {
-    fn from(message: Message) -> Self {
+impl MessageView {
+    pub fn new(message: Message, conversation: &Conversation) -> Self {
         let (content, file) = match message.body {
             Body::Text(text) => (Some(text), None),
             Body::File(file) => (None, Some(file)),
@@ -113,16 +157,17 @@ impl From<Message> for MessageView {
         Self {
             id: message.id,
             sender_id: message.sender_id,
-            receiver_id: message.receiver_id,
+            receiver_id: conversation.peer_of(message.sender_id),
+            conversation_id: message.conversation_id,
             content,
-            timestamp: message.created_at,
+            timestamp: timestamp(message.created_at),
             is_edited: u8::from(message.edited_at.is_some()),
             file_path: file.as_ref().map(|f| f.path.clone()),
             file_name: file.as_ref().map(|f| f.name.clone()),
             file_size: file.as_ref().map(|f| f.size),
             mime_type: file.map(|f| f.mime_type),
-            edited_at: message.edited_at,
-            client_id: None,
+            edited_at: message.edited_at.map(timestamp),
+            client_id: message.client_id,
         }
     }
 }

@@ -26,13 +26,13 @@ async fn alice_and_bob(app: &TestApp) -> (TestUser, TestUser) {
     (app.user("alice").await, app.user("bob").await)
 }
 
-/// The message as history lists it: the frame without its `type`.
+/// The message as history lists it: the frame without its `type` and its
+/// place in the event log (`seq`).
 fn as_listed(frame: &Value) -> Value {
     let mut message = frame.clone();
-    message
-        .as_object_mut()
-        .expect("frames are objects")
-        .remove("type");
+    let fields = message.as_object_mut().expect("frames are objects");
+    fields.remove("type");
+    fields.remove("seq");
     message
 }
 
@@ -574,14 +574,16 @@ async fn shutting_down_closes_open_sockets_with_going_away() {
     assert_eq!(a.expect_closed().await, Some(1001));
 }
 
+/// Far longer than a test waits: a socket closed under it was closed on
+/// the spot, not found out at its next ping.
+const NO_PING: Duration = Duration::from_secs(3600);
+
 #[tokio::test]
-async fn logging_out_closes_that_sessions_sockets_and_its_token_cannot_reconnect() {
-    let app = spawn_app_with(|c| c.ping_interval = SHORT_PING).await;
+async fn logging_out_closes_that_sessions_sockets_at_once_and_its_token_cannot_reconnect() {
+    let app = spawn_app_with(|c| c.ping_interval = NO_PING).await;
     let alice = app.user("alice").await;
     let mut a = app.ws_online(&alice).await;
 
-    // Keep reading while logging out, so the socket answers pings and can
-    // only be closed for its session.
     let (closed, logout) = tokio::join!(a.expect_closed(), app.post_as(&alice, "/logout"));
 
     assert_eq!(logout.status(), StatusCode::OK);
@@ -591,8 +593,30 @@ async fn logging_out_closes_that_sessions_sockets_and_its_token_cannot_reconnect
 }
 
 #[tokio::test]
-async fn changing_the_password_closes_the_sockets_of_other_sessions() {
-    let app = spawn_app_with(|c| c.ping_interval = SHORT_PING).await;
+async fn a_socket_of_another_session_stays_open_after_a_logout() {
+    let app = spawn_app_with(|c| c.ping_interval = NO_PING).await;
+    let alice = app.user("alice").await;
+    let login: Value = app
+        .login(&alice.name, &alice.password)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let other = login["token"].as_str().expect("token").to_owned();
+    let mut leaving = app.ws_online(&alice).await;
+    let mut staying = app.ws(&other).await;
+    staying.wait_until_subscribed().await;
+
+    let logout = app.post_as(&alice, "/logout").await;
+
+    assert_eq!(logout.status(), StatusCode::OK);
+    assert_eq!(leaving.expect_closed().await, Some(1008));
+    staying.send_and_confirm(alice.id, "still here").await;
+}
+
+#[tokio::test]
+async fn changing_the_password_closes_the_sockets_of_other_sessions_at_once() {
+    let app = spawn_app_with(|c| c.ping_interval = NO_PING).await;
     let alice = app.user("alice").await;
     let login: Value = app
         .login(&alice.name, &alice.password)

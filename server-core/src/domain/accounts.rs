@@ -1,0 +1,82 @@
+//! Accounts and sessions: registering, logging out, changing a password.
+//! Ending a session ends its sockets at once, on every instance.
+
+use super::{DomainError, DomainResult};
+use crate::{
+    auth::AuthUser,
+    bus::{Event, Revoked},
+    state::AppState,
+    store::{UserId, now},
+};
+
+fn check_username(username: &str) -> DomainResult<()> {
+    let length = username.chars().count();
+    let allowed = username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if (3..=32).contains(&length) && allowed {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(
+            "Username must be 3 to 32 characters: letters, digits, '.', '_' or '-'".into(),
+        ))
+    }
+}
+
+fn check_password(password: &str) -> DomainResult<()> {
+    if (8..=128).contains(&password.chars().count()) {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(
+            "Password must be 8 to 128 characters".into(),
+        ))
+    }
+}
+
+pub async fn register(state: &AppState, username: &str, password: &str) -> DomainResult<UserId> {
+    check_username(username)?;
+    check_password(password)?;
+    let hash = state.auth.hash(password).await?;
+    let id = state.store.create_user(username, &hash, now()).await?;
+    tracing::info!(user_id = id, "registered");
+    Ok(id)
+}
+
+/// Ends the caller's session and closes its sockets.
+pub async fn logout(state: &AppState, user: AuthUser) -> DomainResult<()> {
+    state.store.delete_session(user.session_id).await?;
+    revoke(state, user.user_id, Revoked::One(user.session_id)).await
+}
+
+/// Changes the password and ends every other session of the user, with
+/// their sockets.
+pub async fn change_password(
+    state: &AppState,
+    user: AuthUser,
+    old_password: &str,
+    new_password: &str,
+) -> DomainResult<()> {
+    let hash = state.store.password_hash(user.user_id).await?;
+    if !state.auth.verify(Some(hash), old_password).await? {
+        return Err(DomainError::Invalid("Wrong old password".into()));
+    }
+    check_password(new_password)?;
+    let hash = state.auth.hash(new_password).await?;
+    state
+        .store
+        .set_password(user.user_id, &hash, user.session_id)
+        .await?;
+    tracing::info!(
+        user_id = user.user_id,
+        "changed password; other sessions revoked"
+    );
+    revoke(state, user.user_id, Revoked::AllBut(user.session_id)).await
+}
+
+async fn revoke(state: &AppState, user: UserId, which: Revoked) -> DomainResult<()> {
+    state
+        .bus
+        .publish(Event::SessionsRevoked { user, which })
+        .await?;
+    Ok(())
+}

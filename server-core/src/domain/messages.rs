@@ -1,0 +1,142 @@
+//! Sending, editing and reading messages, and typing. The WebSocket and
+//! `/upload-file` both send through here, so a message is always committed
+//! before anyone hears of it.
+
+use super::{DomainError, DomainResult};
+use crate::{
+    bus::Event,
+    state::AppState,
+    store::{
+        Body, Conversation, ConversationId, Message, MessageId, NewMessage, Page, Posted, Seq,
+        UserId, now,
+    },
+};
+
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+pub fn check_text(content: &str) -> DomainResult<()> {
+    if content.trim().is_empty() {
+        return Err(DomainError::Invalid("Message is empty".into()));
+    }
+    if content.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(DomainError::Invalid(format!(
+            "Message is too long (at most {MAX_MESSAGE_CHARS} characters)"
+        )));
+    }
+    Ok(())
+}
+
+/// The direct conversation of `me` and `peer`, created on first use: how the
+/// contract's peer-keyed routes and frames reach a conversation.
+pub async fn direct_conversation(
+    state: &AppState,
+    me: UserId,
+    peer: UserId,
+) -> DomainResult<ConversationId> {
+    Ok(state.store.direct_conversation(me, peer).await?)
+}
+
+/// A stored message with the conversation it is in.
+#[derive(Debug)]
+pub struct Sent {
+    pub message: Message,
+    pub conversation: Conversation,
+    /// Its event's place in the log; `None` when this was a resend of a
+    /// message already stored, which the members have already been told of.
+    pub seq: Option<Seq>,
+}
+
+/// Stores a message from `sender`, who must be a member. Its members hear
+/// of it once it is committed (see the module docs of [`super`]).
+pub async fn send(
+    state: &AppState,
+    sender: UserId,
+    conversation: ConversationId,
+    body: Body,
+    client_id: Option<String>,
+) -> DomainResult<Sent> {
+    if let Body::Text(text) = &body {
+        check_text(text)?;
+    }
+    let new = NewMessage {
+        conversation,
+        sender,
+        body,
+        client_id,
+    };
+    match state.store.post_message(new, now()).await? {
+        Posted::New {
+            seq,
+            conversation,
+            message,
+        } => Ok(Sent {
+            message,
+            conversation,
+            seq: Some(seq),
+        }),
+        Posted::Duplicate(message) => {
+            let conversation = state
+                .store
+                .conversation(message.conversation_id)
+                .await?
+                .ok_or(DomainError::NotFound("Conversation not found"))?;
+            Ok(Sent {
+                message,
+                conversation,
+                seq: None,
+            })
+        }
+    }
+}
+
+/// Replaces the text of the editor's own message.
+pub async fn edit(
+    state: &AppState,
+    editor: UserId,
+    id: MessageId,
+    new_content: &str,
+) -> DomainResult<()> {
+    check_text(new_content)?;
+    state
+        .store
+        .edit_message(editor, id, new_content, now())
+        .await?;
+    Ok(())
+}
+
+/// A page of the history of a conversation `viewer` is in.
+pub async fn history(
+    state: &AppState,
+    viewer: UserId,
+    conversation: ConversationId,
+    page: Page,
+) -> DomainResult<(Conversation, Vec<Message>)> {
+    Ok(state.store.history(viewer, conversation, page).await?)
+}
+
+/// Tells `receiver` that `sender` is typing to them, or stopped. Nothing is
+/// stored, and no conversation is created for it.
+pub async fn typing_to(
+    state: &AppState,
+    sender: UserId,
+    receiver: UserId,
+    is_typing: bool,
+) -> DomainResult<()> {
+    if receiver == sender {
+        return Ok(());
+    }
+    let conversation = state
+        .store
+        .find_direct_conversation(sender, receiver)
+        .await?;
+    state
+        .bus
+        .publish(Event::Typing {
+            sender,
+            to: vec![receiver],
+            conversation,
+            is_typing,
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The use cases: each action a person can take, checked, stored and then
+//! published, whichever edge (HTTP route or WebSocket frame) it came from.
+//! The edges are thin adapters that authenticate, parse and format.
+//!
+//! A change to a conversation is published by the store itself: it hands
+//! each committed event to the state's publisher in log order (see
+//! [`crate::state`]), so no two events of a conversation can overtake each
+//! other on their way out. Changes outside conversations (typing, presence,
+//! profiles, sessions) are published here.
+//!
+//! Domain code returns [`DomainError`]; mapping it to an HTTP status or an
+//! `error` frame is the edge's business.
+
+pub mod accounts;
+pub mod messages;
+pub mod profile;
+
+use crate::{bus::BusError, store::StoreError};
+
+pub type DomainResult<T> = Result<T, DomainError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// A rule broken by well-formed input; the text says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// A file of a kind this action does not take.
+    #[error("{0}")]
+    Unsupported(&'static str),
+    /// Storage or the bus failed; the cause is for the log only.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for DomainError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::UsernameTaken => Self::Invalid("User exists".into()),
+            StoreError::UserNotFound => Self::NotFound("User not found"),
+            StoreError::ConversationNotFound => Self::NotFound("Conversation not found"),
+            StoreError::NotAMember => Self::Forbidden("You are not a member of this conversation"),
+            StoreError::MessageNotFound => Self::NotFound("Message not found"),
+            StoreError::NotYourMessage => Self::Forbidden("You can only edit your own messages"),
+            StoreError::NotEditable => Self::Invalid("File messages cannot be edited".into()),
+            StoreError::Unavailable(cause) => Self::Unavailable(cause),
+        }
+    }
+}
+
+impl From<BusError> for DomainError {
+    fn from(err: BusError) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
