@@ -20,7 +20,7 @@ use crate::store::{Committed, ConversationId, SessionId, UserId};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// A change committed to a conversation, for its members.
-    Conversation(Committed),
+    Conversation(Box<Committed>),
     Typing {
         sender: UserId,
         /// Who hears of it.

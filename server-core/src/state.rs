@@ -135,7 +135,10 @@ impl AppState {
 /// Ends when the store is gone.
 async fn publish(committed: flume::Receiver<Committed>, bus: Arc<dyn Bus>) {
     while let Ok(event) = committed.recv_async().await {
-        if let Err(e) = bus.publish(crate::bus::Event::Conversation(event)).await {
+        if let Err(e) = bus
+            .publish(crate::bus::Event::Conversation(Box::new(event)))
+            .await
+        {
             tracing::error!(error = %e, "a committed event could not be published");
         }
     }

@@ -39,6 +39,16 @@ pub enum StoreError {
     NotYourMessage,
     #[error("message cannot be edited")]
     NotEditable,
+    #[error("notices cannot be deleted")]
+    NotDeletable,
+    #[error("only admins may do this")]
+    NotAnAdmin,
+    /// Rooms and groups only: direct conversations have fixed members and
+    /// no title.
+    #[error("not a room or group")]
+    NotARoom,
+    #[error("the last admin must hand the role on first")]
+    LastAdmin,
     /// The database failed or is shutting down.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -82,6 +92,35 @@ pub struct FileMeta {
 pub enum Body {
     Text(String),
     File(FileMeta),
+    /// A change to the conversation, shown in it ("alice added bob"); its
+    /// sender is who made the change.
+    Notice(Notice),
+    /// What is left of a deleted message.
+    Deleted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub action: NoticeAction,
+    /// Whom it was done to: added, removed, promoted, demoted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    /// The new title, when renamed or created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeAction {
+    Created,
+    Joined,
+    Left,
+    Added,
+    Removed,
+    Promoted,
+    Demoted,
+    Renamed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,23 +131,36 @@ pub struct Message {
     pub body: Body,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
     /// The sender's own id for the message, if it gave one: a resend with
     /// the same id is the same message.
     pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Two people, or one for notes to self.
     Direct,
+    /// Open: listed for everyone, anyone may join.
+    Room,
+    /// Private: invisible to all but its members.
     Group,
 }
 
-/// A conversation and who is in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+/// A conversation and who is in it now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub id: ConversationId,
     pub kind: ConversationKind,
+    pub title: Option<String>,
     pub members: Vec<UserId>,
 }
 
@@ -128,17 +180,97 @@ impl Conversation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Committed {
     pub seq: Seq,
-    /// The conversation with its members when the change was made: who
-    /// hears of it.
+    /// The conversation with its members after the change.
     pub conversation: Conversation,
+    /// Who hears of it: its members, and one just removed; for a read
+    /// position, the reader and those who share read receipts with them.
+    pub audience: Vec<UserId>,
     pub at: DateTime<Utc>,
     pub change: Change,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Change {
+    /// A message or notice, as it is now (a backfill may find it edited or
+    /// deleted since).
     Posted(Message),
     Edited(Message),
+    Deleted {
+        message_id: MessageId,
+        deleted_by: UserId,
+    },
+    Read {
+        user_id: UserId,
+        message_id: MessageId,
+    },
+    Delivered {
+        user_id: UserId,
+        message_id: MessageId,
+    },
+}
+
+/// What to create.
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    pub creator: UserId,
+    /// [`ConversationKind::Room`] or [`ConversationKind::Group`].
+    pub kind: ConversationKind,
+    pub title: String,
+    /// Besides the creator.
+    pub members: Vec<UserId>,
+}
+
+/// A change of membership or title, made by `actor`.
+#[derive(Debug, Clone)]
+pub enum MembershipChange {
+    /// `actor` joins an open room.
+    Join,
+    /// `actor` leaves.
+    Leave,
+    Add(UserId),
+    Remove(UserId),
+    SetRole(UserId, Role),
+    Rename(String),
+}
+
+/// A conversation as one of its members sees it in a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub conversation: Conversation,
+    pub role: Role,
+    pub last_read: MessageId,
+    pub unread: u64,
+    pub last_message: Option<Message>,
+}
+
+/// A member as another member sees them. Read and delivery positions are
+/// `None` where receipts are not shared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberInfo {
+    pub user_id: UserId,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+    pub last_read: Option<MessageId>,
+    pub delivered: Option<MessageId>,
+}
+
+/// What a client missed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backfill {
+    pub events: Vec<Committed>,
+    /// Where the client is once it has these.
+    pub seq: Seq,
+    /// False when there is more after `seq`.
+    pub complete: bool,
+}
+
+/// An open room, for browsing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomListing {
+    pub id: ConversationId,
+    pub title: String,
+    pub member_count: u64,
+    pub joined: bool,
 }
 
 /// A message to store.
@@ -163,18 +295,23 @@ pub enum Posted {
     Duplicate(Message),
 }
 
-/// Which page of a history: with neither bound, all of it.
+/// Which page of a history: with no bound, all of it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Page {
-    /// Only messages older than this id...
+    /// Only messages older than this id, the newest of them...
     pub before: Option<MessageId>,
-    /// ...and at most this many of the newest of them.
+    /// ...or only messages newer than this id, the oldest of them...
+    pub after: Option<MessageId>,
+    /// ...at most this many.
     pub limit: Option<u32>,
+    /// Leave out notices and deleted messages (the contract's history).
+    pub messages_only: bool,
 }
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Fails with [`StoreError::UsernameTaken`], case-insensitively.
+    /// Fails with [`StoreError::UsernameTaken`], case-insensitively. The
+    /// new user joins General (whose first member is its admin).
     async fn create_user(
         &self,
         username: &str,
@@ -210,6 +347,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<String>>;
     async fn set_about(&self, user: UserId, about: &str) -> StoreResult<()>;
     async fn set_last_seen(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn read_receipts(&self, user: UserId) -> StoreResult<bool>;
+    async fn set_read_receipts(&self, user: UserId, share: bool) -> StoreResult<()>;
 
     /// The direct conversation of `a` and `b`, created on first use; fails
     /// with [`StoreError::UserNotFound`] if either does not exist.
@@ -233,6 +372,64 @@ pub trait Store: Send + Sync + 'static {
         content: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Committed>;
+    /// Creates a room or group with its creator as admin.
+    async fn create_conversation(
+        &self,
+        new: NewConversation,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ConversationId>;
+    /// Joins, leaves, adds, removes, promotes or renames, as `actor` may.
+    async fn change_membership(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        change: MembershipChange,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The conversations `user` is in, most recent activity first.
+    async fn summaries(&self, user: UserId) -> StoreResult<Vec<Summary>>;
+    /// One conversation `user` is in, with its members.
+    async fn summary(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> StoreResult<(Summary, Vec<MemberInfo>)>;
+    async fn open_rooms(&self, user: UserId) -> StoreResult<Vec<RoomListing>>;
+    /// Deletes a message for everyone: its sender may, and an admin of a
+    /// room or group. With `conversation`, the message must be in it.
+    /// Returns the stored file to remove, if it was one.
+    async fn delete_message(
+        &self,
+        user: UserId,
+        conversation: Option<ConversationId>,
+        id: MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<String>>;
+    /// Moves `user`'s read position forward to `message` (and their
+    /// delivery position with it).
+    async fn mark_read(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Moves `user`'s delivery position forward in a direct conversation.
+    async fn mark_delivered(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The events after `after` that `viewer` may see, oldest first, at most
+    /// `limit`, each showing its message as it is now.
+    async fn events_after(&self, viewer: UserId, after: Seq, limit: u32) -> StoreResult<Backfill>;
+    /// The newest position in the log.
+    async fn head(&self) -> StoreResult<Seq>;
+    /// Whether `user` may download the conversation file stored at `path`.
+    async fn may_download(&self, user: UserId, path: &str) -> StoreResult<bool>;
+
     /// A conversation `viewer` is a member of, and a page of its messages,
     /// oldest first.
     async fn history(
@@ -241,10 +438,6 @@ pub trait Store: Send + Sync + 'static {
         conversation: ConversationId,
         page: Page,
     ) -> StoreResult<(Conversation, Vec<Message>)>;
-    /// Each direct conversation `me` is in with its newest message, the
-    /// most recent first.
-    async fn latest_direct_messages(&self, me: UserId)
-    -> StoreResult<Vec<(Conversation, Message)>>;
 
     /// Finishes every write already accepted, then refuses new ones.
     async fn close(&self);

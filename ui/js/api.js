@@ -193,8 +193,9 @@ export const api = {
   /** Oldest first; with `limit`, only the newest that many. */
   messages: (otherId, limit = null) =>
     request("GET", `/messages/${encodeURIComponent(otherId)}${limit ? `?limit=${limit}` : ""}`),
-  /** [{user_id, last_message}], most recent first. */
-  conversations: () => request("GET", "/conversations"),
+  /** The direct conversations, [{user_id, last_message}], most recent first. */
+  conversations: async () =>
+    (await request("GET", "/conversations")).filter((c) => c.kind === "direct"),
   changePassword: (oldPassword, newPassword) =>
     request("POST", "/change-password", {
       json: { old_password: oldPassword, new_password: newPassword },

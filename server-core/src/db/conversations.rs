@@ -1,49 +1,55 @@
-//! Conversations, their messages and the event log, in SQL. Each function
-//! runs on a connection it is given: the writer's (inside a batch's
-//! savepoint) or a reader's.
+//! Reading conversations: who is in them, their messages, summaries and the
+//! event log. Each function runs on a connection it is given, a reader's or
+//! the writer's (inside a batch's savepoint). Changes are in
+//! [`super::changes`].
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{
-    Body, Change, Committed, Conversation, ConversationId, ConversationKind, FileMeta, Message,
-    MessageId, NewMessage, Page, Posted, StoreError, StoreResult, UserId, parse_timestamp,
-    timestamp,
+    Backfill, Body, Change, Committed, Conversation, ConversationId, ConversationKind, FileMeta,
+    MemberInfo, Message, MessageId, Notice, Page, Role, RoomListing, Seq, StoreError, StoreResult,
+    Summary, UserId, parse_timestamp,
 };
 
-/// The key of the direct conversation of two users, whatever their order.
-fn direct_key(a: UserId, b: UserId) -> String {
-    format!("{}:{}", a.min(b), a.max(b))
-}
-
-const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.content, m.file_path, \
-     m.file_name, m.file_size, m.mime_type, m.created_at, m.edited_at, m.client_id";
+pub const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.kind, m.content, \
+     m.file_path, m.file_name, m.file_size, m.mime_type, m.notice, m.created_at, m.edited_at, \
+     m.deleted_at, m.client_id";
 
 /// Reads a row that starts with [`MESSAGE_COLUMNS`].
-fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
-    let content: Option<String> = row.get(3)?;
-    let body = match content {
-        Some(text) => Body::Text(text),
-        None => Body::File(FileMeta {
-            path: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
-            name: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
-            size: row.get::<_, Option<i64>>(6)?.unwrap_or(0).max(0) as u64,
+pub fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    let kind: String = row.get(3)?;
+    let body = match kind.as_str() {
+        "text" => Body::Text(row.get(4)?),
+        "file" => Body::File(FileMeta {
+            path: row.get(5)?,
+            name: row.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            size: row.get::<_, Option<i64>>(7)?.unwrap_or(0).max(0) as u64,
             mime_type: row
-                .get::<_, Option<String>>(7)?
+                .get::<_, Option<String>>(8)?
                 .unwrap_or_else(|| "application/octet-stream".into()),
         }),
+        "notice" => {
+            let json: String = row.get(9)?;
+            match serde_json::from_str::<Notice>(&json) {
+                Ok(notice) => Body::Notice(notice),
+                // Only a hand-edited database holds a notice we cannot read.
+                Err(_) => Body::Deleted,
+            }
+        }
+        _ => Body::Deleted,
     };
     Ok(Message {
         id: row.get(0)?,
         conversation_id: row.get(1)?,
         sender_id: row.get(2)?,
         body,
-        created_at: stored_time(row, 8)?,
-        edited_at: row
-            .get::<_, Option<String>>(9)?
-            .as_deref()
-            .and_then(parse_timestamp),
-        client_id: row.get(10)?,
+        created_at: stored_time(row, 10)?,
+        edited_at: optional_time(row, 11)?,
+        deleted_at: optional_time(row, 12)?,
+        client_id: row.get(13)?,
     })
 }
 
@@ -55,33 +61,16 @@ fn stored_time(row: &Row<'_>, column: usize) -> rusqlite::Result<DateTime<Utc>> 
     Ok(parse_timestamp(&text).unwrap_or_default())
 }
 
-fn user_exists(conn: &Connection, user: UserId) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
-        .query_row([user], |_| Ok(()))
-        .optional()
-        .map(|found| found.is_some())
+fn optional_time(row: &Row<'_>, column: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    Ok(row
+        .get::<_, Option<String>>(column)?
+        .as_deref()
+        .and_then(parse_timestamp))
 }
 
-/// The id of the direct conversation of `a` and `b`, created on first use.
-pub fn direct(conn: &Connection, a: UserId, b: UserId, at: &str) -> StoreResult<ConversationId> {
-    if let Some(id) = find_direct(conn, a, b)? {
-        return Ok(id);
-    }
-    if !user_exists(conn, a)? || !user_exists(conn, b)? {
-        return Err(StoreError::UserNotFound);
-    }
-    conn.execute(
-        "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?1, ?2)",
-        params![direct_key(a, b), at],
-    )?;
-    let id = conn.last_insert_rowid();
-    let mut add = conn.prepare_cached(
-        "INSERT OR IGNORE INTO conversation_members (conversation_id, user_id, joined_at)
-         VALUES (?1, ?2, ?3)",
-    )?;
-    add.execute(params![id, a, at])?;
-    add.execute(params![id, b, at])?;
-    Ok(id)
+/// The key of the direct conversation of two users, whatever their order.
+pub fn direct_key(a: UserId, b: UserId) -> String {
+    format!("{}:{}", a.min(b), a.max(b))
 }
 
 pub fn find_direct(conn: &Connection, a: UserId, b: UserId) -> StoreResult<Option<ConversationId>> {
@@ -91,143 +80,112 @@ pub fn find_direct(conn: &Connection, a: UserId, b: UserId) -> StoreResult<Optio
         .optional()?)
 }
 
+pub fn general(conn: &Connection) -> StoreResult<Option<ConversationId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM conversations WHERE system_key = 'general'")?
+        .query_row([], |row| row.get(0))
+        .optional()?)
+}
+
 pub fn load(conn: &Connection, id: ConversationId) -> StoreResult<Option<Conversation>> {
-    let kind: Option<String> = conn
-        .prepare_cached("SELECT kind FROM conversations WHERE id = ?1")?
-        .query_row([id], |row| row.get(0))
+    let found: Option<(String, bool, Option<String>)> = conn
+        .prepare_cached("SELECT kind, open, title FROM conversations WHERE id = ?1")?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .optional()?;
-    let Some(kind) = kind else {
+    let Some((kind, open, title)) = found else {
         return Ok(None);
     };
-    let kind = match kind.as_str() {
-        "direct" => ConversationKind::Direct,
-        _ => ConversationKind::Group,
+    let kind = match (kind.as_str(), open) {
+        ("direct", _) => ConversationKind::Direct,
+        (_, true) => ConversationKind::Room,
+        (_, false) => ConversationKind::Group,
     };
     let members = conn
         .prepare_cached(
-            "SELECT user_id FROM conversation_members WHERE conversation_id = ?1 ORDER BY user_id",
+            "SELECT user_id FROM conversation_members
+             WHERE conversation_id = ?1 AND left_seq IS NULL ORDER BY user_id",
         )?
         .query_map([id], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    Ok(Some(Conversation { id, kind, members }))
+    Ok(Some(Conversation {
+        id,
+        kind,
+        title,
+        members,
+    }))
 }
 
-/// The conversation, which `user` must be a member of.
-fn membership(
-    conn: &Connection,
-    user: UserId,
-    conversation: ConversationId,
-) -> StoreResult<Conversation> {
-    let conversation = load(conn, conversation)?.ok_or(StoreError::ConversationNotFound)?;
-    if conversation.members.contains(&user) {
-        Ok(conversation)
+/// A current member's standing in a conversation.
+#[derive(Debug, Clone, Copy)]
+pub struct Membership {
+    pub role: Role,
+    /// They see the messages after this one.
+    pub history_from: MessageId,
+    pub last_read: MessageId,
+    pub delivered: MessageId,
+}
+
+fn role(text: &str) -> Role {
+    if text == "admin" {
+        Role::Admin
     } else {
-        Err(StoreError::NotAMember)
+        Role::Member
     }
 }
 
-fn message(conn: &Connection, id: MessageId) -> StoreResult<Option<Message>> {
+pub fn member(
+    conn: &Connection,
+    conversation: ConversationId,
+    user: UserId,
+) -> StoreResult<Option<Membership>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT role, history_from, last_read_id, delivered_id FROM conversation_members
+             WHERE conversation_id = ?1 AND user_id = ?2 AND left_seq IS NULL",
+        )?
+        .query_row(params![conversation, user], |row| {
+            Ok(Membership {
+                role: role(&row.get::<_, String>(0)?),
+                history_from: row.get(1)?,
+                last_read: row.get(2)?,
+                delivered: row.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The conversation, which `user` must be a member of, and their standing.
+pub fn membership(
+    conn: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> StoreResult<(Conversation, Membership)> {
+    let found = load(conn, conversation)?.ok_or(StoreError::ConversationNotFound)?;
+    let standing = member(conn, conversation, user)?.ok_or(StoreError::NotAMember)?;
+    Ok((found, standing))
+}
+
+pub fn message(conn: &Connection, id: MessageId) -> StoreResult<Option<Message>> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?1 AND m.deleted_at IS NULL"
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?1"
         ))?
         .query_row([id], message_row)
         .optional()?)
 }
 
-/// Appends an event to the log; returns its position.
-fn log_event(
-    conn: &Connection,
-    conversation: ConversationId,
-    kind: &str,
-    message: MessageId,
-    at: &str,
-) -> StoreResult<i64> {
-    conn.prepare_cached(
-        "INSERT INTO events (conversation_id, kind, message_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![conversation, kind, message, at])?;
-    Ok(conn.last_insert_rowid())
+/// The newest message id of a conversation, 0 if it has none.
+pub fn newest_message(conn: &Connection, conversation: ConversationId) -> StoreResult<MessageId> {
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1")?
+        .query_row([conversation], |row| row.get(0))?)
 }
 
-pub fn post(conn: &Connection, new: NewMessage, at: DateTime<Utc>) -> StoreResult<Posted> {
-    if let Some(client_id) = &new.client_id {
-        let earlier: Option<MessageId> = conn
-            .prepare_cached("SELECT id FROM messages WHERE sender_id = ?1 AND client_id = ?2")?
-            .query_row(params![new.sender, client_id], |row| row.get(0))
-            .optional()?;
-        if let Some(earlier) = earlier.and_then(|id| message(conn, id).transpose()) {
-            return Ok(Posted::Duplicate(earlier?));
-        }
-    }
-    let conversation = membership(conn, new.sender, new.conversation)?;
-    let stamp = timestamp(at);
-    let (content, file) = match &new.body {
-        Body::Text(text) => (Some(text.as_str()), None),
-        Body::File(file) => (None, Some(file)),
-    };
-    conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, sender_id, kind, content, file_path, file_name,
-                               file_size, mime_type, created_at, client_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        conversation.id,
-        new.sender,
-        if file.is_some() { "file" } else { "text" },
-        content,
-        file.map(|f| &f.path),
-        file.map(|f| &f.name),
-        file.map(|f| f.size as i64),
-        file.map(|f| &f.mime_type),
-        stamp,
-        new.client_id,
-    ])?;
-    let id = conn.last_insert_rowid();
-    let seq = log_event(conn, conversation.id, "posted", id, &stamp)?;
-    let message = Message {
-        id,
-        conversation_id: conversation.id,
-        sender_id: new.sender,
-        body: new.body,
-        created_at: at,
-        edited_at: None,
-        client_id: new.client_id,
-    };
-    Ok(Posted::New {
-        seq,
-        conversation,
-        message,
-    })
-}
-
-pub fn edit(
-    conn: &Connection,
-    editor: UserId,
-    id: MessageId,
-    content: &str,
-    at: DateTime<Utc>,
-) -> StoreResult<Committed> {
-    let mut message = message(conn, id)?.ok_or(StoreError::MessageNotFound)?;
-    if message.sender_id != editor {
-        return Err(StoreError::NotYourMessage);
-    }
-    let conversation = membership(conn, editor, message.conversation_id)?;
-    if !matches!(message.body, Body::Text(_)) {
-        return Err(StoreError::NotEditable);
-    }
-    let stamp = timestamp(at);
-    conn.prepare_cached("UPDATE messages SET content = ?1, edited_at = ?2 WHERE id = ?3")?
-        .execute(params![content, stamp, id])?;
-    let seq = log_event(conn, conversation.id, "edited", id, &stamp)?;
-    message.body = Body::Text(content.to_owned());
-    message.edited_at = Some(at);
-    Ok(Committed {
-        seq,
-        conversation,
-        at,
-        change: Change::Edited(message),
-    })
+pub fn shares_receipts(conn: &Connection, user: UserId) -> StoreResult<bool> {
+    conn.prepare_cached("SELECT read_receipts FROM users WHERE id = ?1")?
+        .query_row([user], |row| row.get(0))
+        .optional()?
+        .ok_or(StoreError::UserNotFound)
 }
 
 pub fn history(
@@ -236,41 +194,267 @@ pub fn history(
     conversation: ConversationId,
     page: Page,
 ) -> StoreResult<(Conversation, Vec<Message>)> {
-    let conversation = membership(conn, viewer, conversation)?;
-    let mut query = conn.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m
-         WHERE m.conversation_id = ?1 AND m.deleted_at IS NULL
-           AND (?2 IS NULL OR m.id < ?2)
-         ORDER BY m.id DESC LIMIT ?3"
-    ))?;
+    let (conversation, standing) = membership(conn, viewer, conversation)?;
+    let kinds = if page.messages_only {
+        "m.kind IN ('text', 'file')"
+    } else {
+        "1"
+    };
     let limit = page.limit.map_or(-1, i64::from);
-    let mut messages = query
-        .query_map(params![conversation.id, page.before, limit], message_row)?
+    let bounds = "m.conversation_id = ?1 AND m.id > ?2
+                  AND (?3 IS NULL OR m.id < ?3) AND (?4 IS NULL OR m.id > ?4)";
+    // Newer than `after`: the oldest first; otherwise the newest, reversed.
+    let order = if page.after.is_some() { "ASC" } else { "DESC" };
+    let mut messages = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE {bounds} AND {kinds}
+             ORDER BY m.id {order} LIMIT ?5"
+        ))?
+        .query_map(
+            params![
+                conversation.id,
+                standing.history_from,
+                page.before,
+                page.after,
+                limit
+            ],
+            message_row,
+        )?
         .collect::<Result<Vec<_>, _>>()?;
-    messages.reverse();
+    if page.after.is_none() {
+        messages.reverse();
+    }
     Ok((conversation, messages))
 }
 
-pub fn latest_direct(conn: &Connection, me: UserId) -> StoreResult<Vec<(Conversation, Message)>> {
-    let latest: Vec<Message> = conn
+fn summary_of(
+    conn: &Connection,
+    user: UserId,
+    conversation: Conversation,
+    standing: Membership,
+) -> StoreResult<Summary> {
+    let last_message = conn
         .prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m
-             WHERE m.id IN (
-                 SELECT MAX(l.id) FROM conversation_members cm
-                 JOIN conversations c ON c.id = cm.conversation_id AND c.kind = 'direct'
-                 JOIN messages l ON l.conversation_id = cm.conversation_id
-                 WHERE cm.user_id = ?1 AND l.deleted_at IS NULL
-                 GROUP BY cm.conversation_id)
-             ORDER BY m.id DESC"
+             WHERE m.conversation_id = ?1 AND m.id > ?2 ORDER BY m.id DESC LIMIT 1"
         ))?
-        .query_map([me], message_row)?
+        .query_row(params![conversation.id, standing.history_from], message_row)
+        .optional()?;
+    let unread: u64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM messages
+             WHERE conversation_id = ?1 AND id > ?2 AND sender_id <> ?3
+               AND kind IN ('text', 'file')",
+        )?
+        .query_row(
+            params![
+                conversation.id,
+                standing.last_read.max(standing.history_from),
+                user
+            ],
+            |row| row.get(0),
+        )?;
+    Ok(Summary {
+        conversation,
+        role: standing.role,
+        last_read: standing.last_read,
+        unread,
+        last_message,
+    })
+}
+
+pub fn summaries(conn: &Connection, user: UserId) -> StoreResult<Vec<Summary>> {
+    let ids: Vec<ConversationId> = conn
+        .prepare_cached(
+            "SELECT cm.conversation_id FROM conversation_members cm
+             JOIN conversations c ON c.id = cm.conversation_id
+             WHERE cm.user_id = ?1 AND cm.left_seq IS NULL
+               AND (c.kind <> 'direct'
+                    OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id))",
+        )?
+        .query_map([user], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    latest
-        .into_iter()
-        .map(|message| {
-            let conversation =
-                load(conn, message.conversation_id)?.ok_or(StoreError::ConversationNotFound)?;
-            Ok((conversation, message))
-        })
-        .collect()
+    let mut summaries = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (conversation, standing) = membership(conn, user, id)?;
+        summaries.push(summary_of(conn, user, conversation, standing)?);
+    }
+    summaries.sort_by_key(|s| {
+        std::cmp::Reverse((
+            s.last_message.as_ref().map_or(0, |m| m.id),
+            s.conversation.id,
+        ))
+    });
+    Ok(summaries)
+}
+
+pub fn summary(
+    conn: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> StoreResult<(Summary, Vec<MemberInfo>)> {
+    let (conversation, standing) = membership(conn, user, conversation)?;
+    let viewer_shares = shares_receipts(conn, user)?;
+    let direct = conversation.kind == ConversationKind::Direct;
+    let members = conn
+        .prepare_cached(
+            "SELECT cm.user_id, cm.role, cm.joined_at, cm.last_read_id, cm.delivered_id,
+                    u.read_receipts
+             FROM conversation_members cm JOIN users u ON u.id = cm.user_id
+             WHERE cm.conversation_id = ?1 AND cm.left_seq IS NULL
+             ORDER BY cm.joined_seq, cm.user_id",
+        )?
+        .query_map([conversation.id], |row| {
+            let member: UserId = row.get(0)?;
+            let shares: bool = row.get(5)?;
+            let visible = member == user || (shares && viewer_shares);
+            Ok(MemberInfo {
+                user_id: member,
+                role: role(&row.get::<_, String>(1)?),
+                joined_at: stored_time(row, 2)?,
+                last_read: visible.then(|| row.get(3)).transpose()?,
+                delivered: (visible && direct).then(|| row.get(4)).transpose()?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok((summary_of(conn, user, conversation, standing)?, members))
+}
+
+pub fn open_rooms(conn: &Connection, user: UserId) -> StoreResult<Vec<RoomListing>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id, COALESCE(c.title, ''),
+                    (SELECT COUNT(*) FROM conversation_members cm
+                     WHERE cm.conversation_id = c.id AND cm.left_seq IS NULL),
+                    EXISTS (SELECT 1 FROM conversation_members cm
+                            WHERE cm.conversation_id = c.id AND cm.user_id = ?1
+                              AND cm.left_seq IS NULL)
+             FROM conversations c WHERE c.kind = 'group' AND c.open = 1
+             ORDER BY c.title COLLATE NOCASE, c.id",
+        )?
+        .query_map([user], |row| {
+            Ok(RoomListing {
+                id: row.get(0)?,
+                title: row.get(1)?,
+                member_count: row.get(2)?,
+                joined: row.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn head(conn: &Connection) -> StoreResult<Seq> {
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// The events after `after` in the conversations `viewer` is or was in,
+/// within their membership, as they are now.
+pub fn events_after(
+    conn: &Connection,
+    viewer: UserId,
+    after: Seq,
+    limit: u32,
+) -> StoreResult<Backfill> {
+    // Up to the head as it is now: a later event is pushed live.
+    let head = head(conn)?;
+    let rows: Vec<(
+        Seq,
+        ConversationId,
+        String,
+        MessageId,
+        Option<UserId>,
+        String,
+    )> = conn
+        .prepare_cached(
+            "SELECT e.seq, e.conversation_id, e.kind, e.message_id, e.user_id, e.created_at
+             FROM events e
+             JOIN conversation_members cm
+               ON cm.conversation_id = e.conversation_id AND cm.user_id = ?1
+             WHERE e.seq > ?2 AND e.seq <= ?4 AND e.seq >= cm.joined_seq
+               AND (cm.left_seq IS NULL OR e.seq <= cm.left_seq)
+             ORDER BY e.seq LIMIT ?3",
+        )?
+        .query_map(params![viewer, after, limit, head], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let complete = rows.len() < limit as usize;
+    let seq = match rows.last() {
+        Some((last, ..)) if !complete => *last,
+        _ => head.max(after),
+    };
+    let viewer_shares = shares_receipts(conn, viewer)?;
+    let mut conversations: HashMap<ConversationId, Conversation> = HashMap::new();
+    let mut events = Vec::with_capacity(rows.len());
+    for (seq, conversation_id, kind, message_id, user_id, created_at) in rows {
+        let change = match (kind.as_str(), user_id) {
+            ("posted", _) => message(conn, message_id)?.map(Change::Posted),
+            // An edit of a message deleted since is told by its deletion.
+            ("edited", _) => message(conn, message_id)?
+                .filter(|m| m.deleted_at.is_none())
+                .map(Change::Edited),
+            ("deleted", Some(deleted_by)) => Some(Change::Deleted {
+                message_id,
+                deleted_by,
+            }),
+            ("read", Some(reader)) => {
+                let visible = reader == viewer || (viewer_shares && shares_receipts(conn, reader)?);
+                visible.then_some(Change::Read {
+                    user_id: reader,
+                    message_id,
+                })
+            }
+            ("delivered", Some(recipient)) => Some(Change::Delivered {
+                user_id: recipient,
+                message_id,
+            }),
+            _ => None,
+        };
+        let Some(change) = change else { continue };
+        let conversation = match conversations.get(&conversation_id) {
+            Some(conversation) => conversation.clone(),
+            None => {
+                let Some(found) = load(conn, conversation_id)? else {
+                    continue;
+                };
+                conversations.insert(conversation_id, found.clone());
+                found
+            }
+        };
+        events.push(Committed {
+            seq,
+            conversation,
+            audience: vec![viewer],
+            at: parse_timestamp(&created_at).unwrap_or_default(),
+            change,
+        });
+    }
+    Ok(Backfill {
+        events,
+        seq,
+        complete,
+    })
+}
+
+pub fn may_download(conn: &Connection, user: UserId, path: &str) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM messages m
+             JOIN conversation_members cm
+               ON cm.conversation_id = m.conversation_id AND cm.user_id = ?1
+              AND cm.left_seq IS NULL
+             WHERE m.file_path = ?2 AND m.id > cm.history_from LIMIT 1",
+        )?
+        .query_row(params![user, path], |_| Ok(()))
+        .optional()?
+        .is_some())
 }

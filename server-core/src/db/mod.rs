@@ -5,6 +5,7 @@
 //! read-only connection and taking jobs from a shared queue. WAL mode lets
 //! the readers run while the writer commits.
 
+mod changes;
 mod conversations;
 mod queries;
 mod writer;
@@ -29,7 +30,7 @@ pub struct Db {
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
-    include_str!("migrations/0002_event_log.sql"),
+    include_str!("migrations/0002_conversations.sql"),
 ];
 const READERS: usize = 4;
 /// Writes waiting beyond this make callers wait to enqueue (backpressure).

@@ -1,14 +1,17 @@
 //! [`Store`] for [`Db`]: the SQL. Accounts and sessions here; conversations,
-//! messages and the event log in [`super::conversations`].
+//! messages and the event log in [`super::conversations`] (reads) and
+//! [`super::changes`] (writes).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Db, conversations};
+use super::{Db, changes, conversations};
 use crate::store::{
-    Change, Committed, Conversation, ConversationId, Message, MessageId, NewMessage, Page, Posted,
-    Session, SessionId, Store, StoreError, StoreResult, User, UserId, parse_timestamp, timestamp,
+    Backfill, Change, Committed, Conversation, ConversationId, MemberInfo, MembershipChange,
+    Message, MessageId, NewConversation, NewMessage, Page, Posted, RoomListing, Seq, Session,
+    SessionId, Store, StoreError, StoreResult, Summary, User, UserId, now, parse_timestamp,
+    timestamp,
 };
 
 fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -32,17 +35,19 @@ impl Store for Db {
         password_hash: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<UserId> {
-        let (username, hash, at) = (username.to_owned(), password_hash.to_owned(), timestamp(at));
-        self.write(move |conn| {
+        let (username, hash) = (username.to_owned(), password_hash.to_owned());
+        self.write_logged(move |conn| {
             let inserted = conn.execute(
                 "INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (username) DO NOTHING",
-                params![username, hash, at],
+                params![username, hash, timestamp(at)],
             )?;
             if inserted == 0 {
                 return Err(StoreError::UsernameTaken);
             }
-            Ok(conn.last_insert_rowid())
+            let id = conn.last_insert_rowid();
+            let joined = changes::join_general(conn, id, at)?;
+            Ok((id, joined.into_iter().collect()))
         })
         .await
     }
@@ -223,9 +228,25 @@ impl Store for Db {
         .await
     }
 
+    async fn read_receipts(&self, user: UserId) -> StoreResult<bool> {
+        self.read(move |conn| conversations::shares_receipts(conn, user))
+            .await
+    }
+
+    async fn set_read_receipts(&self, user: UserId, share: bool) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE users SET read_receipts = ?1 WHERE id = ?2",
+                params![share, user],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn direct_conversation(&self, a: UserId, b: UserId) -> StoreResult<ConversationId> {
-        let at = timestamp(crate::store::now());
-        self.write(move |conn| conversations::direct(conn, a, b, &at))
+        let at = now();
+        self.write(move |conn| changes::direct(conn, a, b, at))
             .await
     }
 
@@ -242,9 +263,54 @@ impl Store for Db {
         self.read(move |conn| conversations::load(conn, id)).await
     }
 
+    async fn create_conversation(
+        &self,
+        new: NewConversation,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ConversationId> {
+        self.write_logged(move |conn| {
+            let (id, event) = changes::create(conn, new, at)?;
+            Ok((id, vec![event]))
+        })
+        .await
+    }
+
+    async fn change_membership(
+        &self,
+        actor: UserId,
+        conversation: ConversationId,
+        change: MembershipChange,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write_logged(move |conn| {
+            let events = changes::change_membership(conn, actor, conversation, change, at)?;
+            Ok(((), events))
+        })
+        .await
+    }
+
+    async fn summaries(&self, user: UserId) -> StoreResult<Vec<Summary>> {
+        self.read(move |conn| conversations::summaries(conn, user))
+            .await
+    }
+
+    async fn summary(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> StoreResult<(Summary, Vec<MemberInfo>)> {
+        self.read(move |conn| conversations::summary(conn, user, conversation))
+            .await
+    }
+
+    async fn open_rooms(&self, user: UserId) -> StoreResult<Vec<RoomListing>> {
+        self.read(move |conn| conversations::open_rooms(conn, user))
+            .await
+    }
+
     async fn post_message(&self, message: NewMessage, at: DateTime<Utc>) -> StoreResult<Posted> {
         self.write_logged(move |conn| {
-            let posted = conversations::post(conn, message, at)?;
+            let posted = changes::post(conn, message, at)?;
             let events = match &posted {
                 Posted::New {
                     seq,
@@ -253,6 +319,7 @@ impl Store for Db {
                 } => vec![Committed {
                     seq: *seq,
                     conversation: conversation.clone(),
+                    audience: conversation.members.clone(),
                     at,
                     change: Change::Posted(message.clone()),
                 }],
@@ -272,10 +339,67 @@ impl Store for Db {
     ) -> StoreResult<Committed> {
         let content = content.to_owned();
         self.write_logged(move |conn| {
-            let event = conversations::edit(conn, editor, id, &content, at)?;
+            let event = changes::edit(conn, editor, id, &content, at)?;
             Ok((event.clone(), vec![event]))
         })
         .await
+    }
+
+    async fn delete_message(
+        &self,
+        user: UserId,
+        conversation: Option<ConversationId>,
+        id: MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<String>> {
+        self.write_logged(move |conn| {
+            let (file, event) = changes::delete(conn, user, conversation, id, at)?;
+            Ok((file, vec![event]))
+        })
+        .await
+    }
+
+    async fn mark_read(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write_logged(move |conn| {
+            let event = changes::mark(conn, user, conversation, message, true, at)?;
+            Ok(((), event.into_iter().collect()))
+        })
+        .await
+    }
+
+    async fn mark_delivered(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write_logged(move |conn| {
+            let event = changes::mark(conn, user, conversation, message, false, at)?;
+            Ok(((), event.into_iter().collect()))
+        })
+        .await
+    }
+
+    async fn events_after(&self, viewer: UserId, after: Seq, limit: u32) -> StoreResult<Backfill> {
+        self.read(move |conn| conversations::events_after(conn, viewer, after, limit))
+            .await
+    }
+
+    async fn head(&self) -> StoreResult<Seq> {
+        self.read(conversations::head).await
+    }
+
+    async fn may_download(&self, user: UserId, path: &str) -> StoreResult<bool> {
+        let path = path.to_owned();
+        self.read(move |conn| conversations::may_download(conn, user, &path))
+            .await
     }
 
     async fn history(
@@ -285,14 +409,6 @@ impl Store for Db {
         page: Page,
     ) -> StoreResult<(Conversation, Vec<Message>)> {
         self.read(move |conn| conversations::history(conn, viewer, conversation, page))
-            .await
-    }
-
-    async fn latest_direct_messages(
-        &self,
-        me: UserId,
-    ) -> StoreResult<Vec<(Conversation, Message)>> {
-        self.read(move |conn| conversations::latest_direct(conn, me))
             .await
     }
 

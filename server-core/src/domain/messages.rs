@@ -114,6 +114,40 @@ pub async fn history(
     Ok(state.store.history(viewer, conversation, page).await?)
 }
 
+/// Tells the other members of a conversation `sender` is in that they are
+/// typing, or stopped.
+pub async fn typing_in(
+    state: &AppState,
+    sender: UserId,
+    conversation: ConversationId,
+    is_typing: bool,
+) -> DomainResult<()> {
+    let found = state
+        .store
+        .conversation(conversation)
+        .await?
+        .ok_or(DomainError::NotFound("Conversation not found"))?;
+    if !found.members.contains(&sender) {
+        return Err(DomainError::Forbidden(
+            "You are not a member of this conversation",
+        ));
+    }
+    let to: Vec<UserId> = found.members.into_iter().filter(|m| *m != sender).collect();
+    if to.is_empty() {
+        return Ok(());
+    }
+    state
+        .bus
+        .publish(Event::Typing {
+            sender,
+            to,
+            conversation: Some(conversation),
+            is_typing,
+        })
+        .await?;
+    Ok(())
+}
+
 /// Tells `receiver` that `sender` is typing to them, or stopped. Nothing is
 /// stored, and no conversation is created for it.
 pub async fn typing_to(

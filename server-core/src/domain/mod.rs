@@ -12,6 +12,7 @@
 //! `error` frame is the edge's business.
 
 pub mod accounts;
+pub mod conversations;
 pub mod messages;
 pub mod profile;
 
@@ -45,7 +46,17 @@ impl From<StoreError> for DomainError {
             StoreError::NotAMember => Self::Forbidden("You are not a member of this conversation"),
             StoreError::MessageNotFound => Self::NotFound("Message not found"),
             StoreError::NotYourMessage => Self::Forbidden("You can only edit your own messages"),
-            StoreError::NotEditable => Self::Invalid("File messages cannot be edited".into()),
+            StoreError::NotEditable => Self::Invalid("Only text messages can be edited".into()),
+            StoreError::NotDeletable => Self::Invalid("Notices cannot be deleted".into()),
+            StoreError::NotAnAdmin => {
+                Self::Forbidden("Only an admin of this conversation may do this")
+            }
+            StoreError::NotARoom => {
+                Self::Invalid("A direct conversation has no title or membership to change".into())
+            }
+            StoreError::LastAdmin => {
+                Self::Invalid("You are the last admin: make someone else admin first".into())
+            }
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
         }
     }

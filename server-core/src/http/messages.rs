@@ -7,26 +7,25 @@ use axum::{
     extract::{DefaultBodyLimit, State},
     routing::{get, post},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::extract::{Json, Multipart, Path, Query};
+use super::{
+    conversations::PageQuery,
+    extract::{Json, Multipart, Path, Query},
+};
 use crate::{
     auth::{AuthUser, Token, Unauthorized},
     domain::messages,
     error::{AppError, AppResult},
     files::Folder,
     state::AppState,
-    store::{Body, MessageId, Page, UserId},
+    store::{Body, ConversationId, UserId},
     ws::protocol::{MessageView, ServerEvent},
 };
-
-/// The most messages one history request returns when it asks for a page.
-const MAX_PAGE: u32 = 1000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/messages/{receiver_id}", get(history))
-        .route("/conversations", get(conversations))
         .route(
             "/upload-file",
             // The upload enforces its own limit while streaming (files.rs).
@@ -34,20 +33,11 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Deserialize)]
-struct HistoryQuery {
-    /// Ours: only messages older than this id...
-    before: Option<MessageId>,
-    /// ...and at most this many of the newest of them. Without either, the
-    /// whole conversation, as the contract has it.
-    limit: Option<u32>,
-}
-
 async fn history(
     State(state): State<AppState>,
     user: AuthUser,
     Path(receiver_id): Path<UserId>,
-    Query(query): Query<HistoryQuery>,
+    Query(query): Query<PageQuery>,
 ) -> AppResult<Json<Vec<MessageView>>> {
     // Reading never creates a conversation: none yet is an empty history.
     let Some(conversation) = state
@@ -57,10 +47,9 @@ async fn history(
     else {
         return Ok(Json(Vec::new()));
     };
-    let page = Page {
-        before: query.before,
-        limit: query.limit.map(|limit| limit.clamp(1, MAX_PAGE)),
-    };
+    // Ours: `before`, `after`, `limit`; without them the whole
+    // conversation, as the contract has it, and only its messages.
+    let page = query.page(None, true);
     let (conversation, found) = messages::history(&state, user.user_id, conversation, page).await?;
     Ok(Json(
         found
@@ -70,34 +59,11 @@ async fn history(
     ))
 }
 
-/// Ours: the caller's direct conversations, most recent first, each as the
-/// user it is with and its newest message; what a sidebar needs to sort
-/// people and show what is new.
-#[derive(Serialize)]
-struct ConversationView {
-    user_id: UserId,
-    last_message: MessageView,
-}
-
-async fn conversations(
-    State(state): State<AppState>,
-    user: AuthUser,
-) -> AppResult<Json<Vec<ConversationView>>> {
-    let latest = state.store.latest_direct_messages(user.user_id).await?;
-    Ok(Json(
-        latest
-            .into_iter()
-            .map(|(conversation, message)| ConversationView {
-                user_id: conversation.peer_of(user.user_id),
-                last_message: MessageView::new(message, &conversation),
-            })
-            .collect(),
-    ))
-}
-
+/// The contract's `receiver_id`, or ours, `conversation_id`.
 #[derive(Deserialize)]
 struct UploadQuery {
-    receiver_id: UserId,
+    receiver_id: Option<UserId>,
+    conversation_id: Option<ConversationId>,
 }
 
 async fn upload_file(
@@ -125,15 +91,25 @@ async fn upload_file(
     let file = upload
         .file
         .ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;
-    let conversation =
-        messages::direct_conversation(&state, user.user_id, query.receiver_id).await?;
+    let conversation = match (query.conversation_id, query.receiver_id) {
+        (Some(conversation), _) => conversation,
+        (None, Some(receiver)) => {
+            messages::direct_conversation(&state, user.user_id, receiver).await?
+        }
+        (None, None) => {
+            return Err(AppError::Unprocessable(
+                "Name the `receiver_id` or the `conversation_id` in the query".into(),
+            ));
+        }
+    };
     let meta = state.files.keep(file, Folder::Chat, user.user_id).await?;
     let path = meta.path.clone();
     match messages::send(&state, user.user_id, conversation, Body::File(meta), None).await {
-        Ok(sent) => Ok(Json(ServerEvent::PrivateMessage {
-            message: MessageView::new(sent.message, &sent.conversation),
-            seq: sent.seq,
-        })),
+        Ok(sent) => Ok(Json(ServerEvent::message(
+            sent.message,
+            &sent.conversation,
+            sent.seq,
+        ))),
         Err(err) => {
             state.files.remove(&path).await;
             Err(err.into())

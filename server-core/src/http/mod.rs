@@ -2,6 +2,7 @@
 //! unknown routes and methods.
 
 mod accounts;
+mod conversations;
 pub mod extract;
 mod messages;
 mod profile;
@@ -22,6 +23,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(accounts::router())
+        .merge(conversations::router())
         .merge(messages::router())
         .merge(profile::router())
         .merge(uploads::router(state))

@@ -6,10 +6,13 @@ use std::sync::Arc;
 use axum::extract::ws::Utf8Bytes;
 use futures_util::StreamExt;
 
-use super::{protocol::ServerEvent, registry::Registry};
+use super::{
+    protocol::ServerEvent,
+    registry::{Delivery, Outgoing, Registry},
+};
 use crate::{
     bus::{Event, Subscription},
-    store::timestamp,
+    store::{Body, Change, Committed, ConversationKind, timestamp},
 };
 
 /// Delivers until the bus closes.
@@ -21,10 +24,13 @@ pub async fn run(mut events: Subscription, registry: Arc<Registry>) {
 
 fn deliver(registry: &Registry, event: Event) {
     match event {
-        Event::Conversation(committed) => registry.deliver(
-            &committed.conversation.members,
-            &encode(&ServerEvent::committed(&committed)),
-        ),
+        Event::Conversation(committed) => {
+            let outgoing = Outgoing {
+                frame: encode(&ServerEvent::committed(&committed)).frame,
+                delivery: delivery(&committed),
+            };
+            registry.deliver(&committed.audience, &outgoing);
+        }
         Event::Typing {
             sender,
             to,
@@ -60,8 +66,26 @@ fn deliver(registry: &Registry, event: Event) {
     }
 }
 
-fn encode(event: &ServerEvent) -> Utf8Bytes {
-    serde_json::to_string(event)
+/// What writing this event to a socket delivers, if anything.
+pub fn delivery(event: &Committed) -> Option<Delivery> {
+    match &event.change {
+        Change::Posted(message)
+            if event.conversation.kind == ConversationKind::Direct
+                && matches!(message.body, Body::Text(_) | Body::File(_)) =>
+        {
+            Some(Delivery {
+                conversation: event.conversation.id,
+                message: message.id,
+                sender: message.sender_id,
+            })
+        }
+        _ => None,
+    }
+}
+
+pub fn encode(event: &ServerEvent) -> Outgoing {
+    let frame: Utf8Bytes = serde_json::to_string(event)
         .expect("frames serialize")
-        .into()
+        .into();
+    frame.into()
 }

@@ -1,11 +1,14 @@
 //! The JSON frames of the WebSocket, and the message shape shared with the
-//! HTTP API. Field names are the contract's; ours are additions.
+//! HTTP API. Field names are the contract's; ours are additions. Direct
+//! conversations keep the contract's frame types; rooms and groups have
+//! their own, so that a client of the original never meets one of their
+//! messages as a `private_message` (docs/protocol.md).
 
 use serde::{Deserialize, Serialize};
 
 use crate::store::{
-    Body, Change, Committed, Conversation, ConversationId, Message, MessageId, Seq, UserId,
-    timestamp,
+    Body, Change, Committed, Conversation, ConversationId, ConversationKind, Message, MessageId,
+    Notice, Seq, UserId, timestamp,
 };
 
 /// What a client may send.
@@ -16,12 +19,26 @@ pub enum ClientFrame {
         receiver_id: UserId,
         content: String,
     },
+    /// Ours: a message to any conversation the sender is in.
+    SendMessage {
+        conversation_id: ConversationId,
+        content: String,
+    },
     EditMessage {
         message_id: MessageId,
         new_content: String,
     },
+    /// Ours.
+    DeleteMessage { message_id: MessageId },
+    /// Ours.
+    MarkRead {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    },
+    /// The contract's `receiver_id`, or our `conversation_id`.
     Typing {
-        receiver_id: UserId,
+        receiver_id: Option<UserId>,
+        conversation_id: Option<ConversationId>,
         is_typing: bool,
     },
 }
@@ -30,6 +47,7 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
+    /// A message in a direct conversation.
     PrivateMessage {
         #[serde(flatten)]
         message: MessageView,
@@ -38,15 +56,33 @@ pub enum ServerEvent {
         #[serde(skip_serializing_if = "Option::is_none")]
         seq: Option<Seq>,
     },
-    EditMessage {
-        message_id: MessageId,
-        new_content: String,
-        // Ours: who, where and when, so a client can place the edit without
-        // a lookup.
-        sender_id: UserId,
-        receiver_id: UserId,
+    /// Ours: a message or notice in a room or group.
+    Message {
+        #[serde(flatten)]
+        message: MessageView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seq: Option<Seq>,
+    },
+    /// An edit in a direct conversation.
+    EditMessage(Edit),
+    /// Ours: an edit in a room or group.
+    MessageEdited(Edit),
+    MessageDeleted {
         conversation_id: ConversationId,
-        edited_at: Option<String>,
+        message_id: MessageId,
+        deleted_by: UserId,
+        seq: Seq,
+    },
+    Read {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        message_id: MessageId,
+        seq: Seq,
+    },
+    Delivered {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        message_id: MessageId,
         seq: Seq,
     },
     Typing {
@@ -67,6 +103,11 @@ pub enum ServerEvent {
         profile_pic: Option<String>,
         about: Option<String>,
     },
+    /// Ours: the backfill asked for with `/ws?after=` is done (or, with
+    /// `sync=1`, where the log stands): live frames follow.
+    Synced { seq: Seq },
+    /// Ours: too much was missed to backfill; reload over HTTP.
+    Reset { seq: Seq },
     Error {
         detail: String,
         /// Ours: the `client_id` of the frame that failed, if it had one.
@@ -75,9 +116,95 @@ pub enum ServerEvent {
     },
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct Edit {
+    pub message_id: MessageId,
+    pub new_content: String,
+    // Ours: who, where and when, so a client can place the edit without a
+    // lookup.
+    pub sender_id: UserId,
+    pub receiver_id: Option<UserId>,
+    pub conversation_id: ConversationId,
+    pub edited_at: Option<String>,
+    pub seq: Seq,
+}
+
+impl ServerEvent {
+    /// The frame for a message, in its conversation's kind.
+    pub fn message(message: Message, conversation: &Conversation, seq: Option<Seq>) -> Self {
+        let message = MessageView::new(message, conversation);
+        match conversation.kind {
+            ConversationKind::Direct => Self::PrivateMessage { message, seq },
+            ConversationKind::Room | ConversationKind::Group => Self::Message { message, seq },
+        }
+    }
+
+    /// The frame telling a conversation's members of a committed change.
+    pub fn committed(event: &Committed) -> Self {
+        let conversation_id = event.conversation.id;
+        let seq = event.seq;
+        match &event.change {
+            Change::Posted(message) => {
+                Self::message(message.clone(), &event.conversation, Some(seq))
+            }
+            Change::Edited(message) => {
+                let edit = Edit {
+                    message_id: message.id,
+                    new_content: match &message.body {
+                        Body::Text(text) => text.clone(),
+                        Body::File(_) | Body::Notice(_) | Body::Deleted => String::new(),
+                    },
+                    sender_id: message.sender_id,
+                    receiver_id: receiver(&event.conversation, message.sender_id),
+                    conversation_id,
+                    edited_at: message.edited_at.map(timestamp),
+                    seq,
+                };
+                match event.conversation.kind {
+                    ConversationKind::Direct => Self::EditMessage(edit),
+                    ConversationKind::Room | ConversationKind::Group => Self::MessageEdited(edit),
+                }
+            }
+            Change::Deleted {
+                message_id,
+                deleted_by,
+            } => Self::MessageDeleted {
+                conversation_id,
+                message_id: *message_id,
+                deleted_by: *deleted_by,
+                seq,
+            },
+            Change::Read {
+                user_id,
+                message_id,
+            } => Self::Read {
+                conversation_id,
+                user_id: *user_id,
+                message_id: *message_id,
+                seq,
+            },
+            Change::Delivered {
+                user_id,
+                message_id,
+            } => Self::Delivered {
+                conversation_id,
+                user_id: *user_id,
+                message_id: *message_id,
+                seq,
+            },
+        }
+    }
+}
+
+/// The other party of a direct conversation; rooms and groups have none.
+fn receiver(conversation: &Conversation, sender: UserId) -> Option<UserId> {
+    (conversation.kind == ConversationKind::Direct).then(|| conversation.peer_of(sender))
+}
+
 /// Ours: a client may tag any frame with a `client_id` (a short string of
 /// its choosing); the echo of a message it sent, or the error its frame
-/// caused, carries the same tag, so it can tell which send succeeded.
+/// caused, carries the same tag, so it can tell which send succeeded. A
+/// message's tag also makes a resend of it safe.
 pub const MAX_CLIENT_ID: usize = 64;
 
 /// Reads a client frame and its tag; the tag is kept even when the frame
@@ -96,30 +223,6 @@ pub fn parse(text: &str) -> (Option<String>, Result<ClientFrame, String>) {
     (client_id, frame)
 }
 
-impl ServerEvent {
-    /// The frame telling a conversation's members of a committed change.
-    pub fn committed(event: &Committed) -> Self {
-        match &event.change {
-            Change::Posted(message) => Self::PrivateMessage {
-                message: MessageView::new(message.clone(), &event.conversation),
-                seq: Some(event.seq),
-            },
-            Change::Edited(message) => Self::EditMessage {
-                message_id: message.id,
-                new_content: match &message.body {
-                    Body::Text(text) => text.clone(),
-                    Body::File(file) => file.name.clone(),
-                },
-                sender_id: message.sender_id,
-                receiver_id: event.conversation.peer_of(message.sender_id),
-                conversation_id: message.conversation_id,
-                edited_at: message.edited_at.map(timestamp),
-                seq: event.seq,
-            },
-        }
-    }
-}
-
 /// A message as the contract shows it: in history, in `private_message`
 /// frames and as the answer to `/upload-file`.
 #[derive(Debug, Clone, Serialize)]
@@ -127,11 +230,11 @@ pub struct MessageView {
     pub id: MessageId,
     pub sender_id: UserId,
     /// In a direct conversation, the other party (the sender, for a note to
-    /// self).
-    pub receiver_id: UserId,
+    /// self); `null` in rooms and groups.
+    pub receiver_id: Option<UserId>,
     /// Ours.
     pub conversation_id: ConversationId,
-    /// `null` for files.
+    /// `null` for files, notices and deleted messages.
     pub content: Option<String>,
     pub timestamp: String,
     /// 0 or 1, as the original's SQLite column.
@@ -143,21 +246,29 @@ pub struct MessageView {
     pub file_size: Option<u64>,
     pub mime_type: Option<String>,
     pub edited_at: Option<String>,
-    /// Ours: the sender's tag from the `private_message` frame, if any.
+    /// Ours: what a notice says happened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
+    /// Ours: when it was deleted; its content and file are gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// Ours: the sender's tag from the frame that sent it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
 }
 
 impl MessageView {
     pub fn new(message: Message, conversation: &Conversation) -> Self {
-        let (content, file) = match message.body {
-            Body::Text(text) => (Some(text), None),
-            Body::File(file) => (None, Some(file)),
+        let (content, file, notice) = match message.body {
+            Body::Text(text) => (Some(text), None, None),
+            Body::File(file) => (None, Some(file), None),
+            Body::Notice(notice) => (None, None, Some(notice)),
+            Body::Deleted => (None, None, None),
         };
         Self {
             id: message.id,
             sender_id: message.sender_id,
-            receiver_id: conversation.peer_of(message.sender_id),
+            receiver_id: receiver(conversation, message.sender_id),
             conversation_id: message.conversation_id,
             content,
             timestamp: timestamp(message.created_at),
@@ -167,6 +278,8 @@ impl MessageView {
             file_size: file.as_ref().map(|f| f.size),
             mime_type: file.map(|f| f.mime_type),
             edited_at: message.edited_at.map(timestamp),
+            notice,
+            deleted_at: message.deleted_at.map(timestamp),
             client_id: message.client_id,
         }
     }

@@ -13,10 +13,35 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     bus::Revoked,
-    store::{SessionId, UserId},
+    store::{ConversationId, MessageId, SessionId, UserId},
 };
 
 pub type SocketId = u64;
+
+/// A frame queued for a socket, shared by every socket it goes to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub frame: Utf8Bytes,
+    /// For a message in a direct conversation: once written to one of the
+    /// recipient's sockets, it counts as delivered.
+    pub delivery: Option<Delivery>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub conversation: ConversationId,
+    pub message: MessageId,
+    pub sender: UserId,
+}
+
+impl From<Utf8Bytes> for Outgoing {
+    fn from(frame: Utf8Bytes) -> Self {
+        Self {
+            frame,
+            delivery: None,
+        }
+    }
+}
 
 /// Why the server ends a socket of its own accord.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,19 +76,19 @@ impl EndSignal {
 pub struct Subscription {
     pub socket_id: SocketId,
     /// Serialized frames for this socket, bounded.
-    pub frames: mpsc::Receiver<Utf8Bytes>,
+    pub frames: mpsc::Receiver<Outgoing>,
     pub end: Arc<EndSignal>,
 }
 
 struct Socket {
     id: SocketId,
     session: SessionId,
-    frames: mpsc::Sender<Utf8Bytes>,
+    frames: mpsc::Sender<Outgoing>,
     end: Arc<EndSignal>,
 }
 
 impl Socket {
-    fn deliver(&self, frame: &Utf8Bytes) {
+    fn deliver(&self, frame: &Outgoing) {
         if self.frames.try_send(frame.clone()).is_err() {
             self.end.end(Ending::TooSlow);
         }
@@ -129,7 +154,7 @@ impl Registry {
 
     /// Queues `frame` for every socket of each of `users`, who are distinct
     /// (a conversation's members are).
-    pub fn deliver(&self, users: &[UserId], frame: &Utf8Bytes) {
+    pub fn deliver(&self, users: &[UserId], frame: &Outgoing) {
         let inner = self.lock();
         for socket in users
             .iter()
@@ -141,7 +166,7 @@ impl Registry {
     }
 
     /// Queues `frame` for every socket.
-    pub fn deliver_to_all(&self, frame: &Utf8Bytes) {
+    pub fn deliver_to_all(&self, frame: &Outgoing) {
         for socket in self.lock().sockets.values().flatten() {
             socket.deliver(frame);
         }
@@ -166,7 +191,7 @@ mod tests {
         let registry = Registry::new(1);
         let slow = registry.register(1, 10);
         let mut fine = registry.register(2, 20);
-        let frame = Utf8Bytes::from_static("{}");
+        let frame = Outgoing::from(Utf8Bytes::from_static("{}"));
 
         registry.deliver(&[1, 2], &frame);
         fine.frames.recv().await.unwrap();
@@ -193,9 +218,10 @@ mod tests {
     async fn an_unregistered_socket_gets_nothing_more() {
         let registry = Registry::new(4);
         let mut socket = registry.register(1, 10);
-        registry.deliver(&[1], &Utf8Bytes::from_static("{}"));
+        let frame = Outgoing::from(Utf8Bytes::from_static("{}"));
+        registry.deliver(&[1], &frame);
         registry.unregister(1, socket.socket_id);
-        registry.deliver(&[1], &Utf8Bytes::from_static("{}"));
+        registry.deliver(&[1], &frame);
         assert!(socket.frames.recv().await.is_some());
         assert!(socket.frames.try_recv().is_err());
     }

@@ -196,15 +196,19 @@ impl Ws {
         serde_json::from_str(&text).expect("frames are JSON")
     }
 
-    /// The next frame of `kind`, skipping presence announcements (which
-    /// arrive whenever anyone connects) unless presence is asked for.
+    /// The next frame of `kind`, skipping the frames that come of their own
+    /// accord (presence whenever anyone connects, delivery receipts whenever
+    /// a message reaches its recipient) unless one of those is asked for.
     pub async fn expect(&mut self, kind: &str) -> Value {
         loop {
             let frame = self.next_json().await;
             if frame["type"] == kind {
                 return frame;
             }
-            assert_eq!(frame["type"], "presence", "expected {kind}, got {frame}");
+            assert!(
+                frame["type"] == "presence" || frame["type"] == "delivered",
+                "expected {kind}, got {frame}"
+            );
         }
     }
 

@@ -36,7 +36,7 @@ macro_rules! suite {
             only_the_sender_may_edit_and_only_text,
             history_pages_walk_back_by_id,
             history_is_for_members_only,
-            latest_direct_messages_come_most_recent_first,
+            summaries_come_most_recent_first_with_unread_counts,
             a_stored_file_reads_back_whole,
         );
     };
@@ -54,11 +54,22 @@ fn hash(n: u8) -> [u8; 32] {
     [n; 32]
 }
 
-async fn user(store: &dyn Store, name: &str) -> UserId {
-    store
+/// A new user; the events of their joining General are drained, so that a
+/// case sees only the events it causes.
+async fn user(subject: &Subject, name: &str) -> UserId {
+    let id = subject
+        .store
         .create_user(name, "hash", now())
         .await
-        .expect("user created")
+        .expect("user created");
+    drain(subject);
+    id
+}
+
+/// Forgets the events fed so far. A store feeds a change's events before it
+/// answers, so after an `await` they are all there.
+fn drain(subject: &Subject) {
+    while subject.committed.try_recv().is_ok() {}
 }
 
 fn text(conversation: ConversationId, sender: UserId, content: &str) -> NewMessage {
@@ -87,7 +98,7 @@ async fn post(store: &dyn Store, message: NewMessage) -> (i64, i64) {
 
 pub async fn users_are_unique_regardless_of_case(subject: Subject) {
     let store = &*subject.store;
-    let alice = user(store, "Alice").await;
+    let alice = user(&subject, "Alice").await;
 
     let again = store.create_user("alice", "other", now()).await;
 
@@ -109,7 +120,7 @@ pub async fn users_are_unique_regardless_of_case(subject: Subject) {
 
 pub async fn a_password_change_keeps_only_the_named_session(subject: Subject) {
     let store = &*subject.store;
-    let alice = user(store, "alice").await;
+    let alice = user(&subject, "alice").await;
     let t = Utc::now().timestamp();
     let kept = store
         .create_session(alice, hash(1), t, t + 60)
@@ -132,7 +143,7 @@ pub async fn a_password_change_keeps_only_the_named_session(subject: Subject) {
 
 pub async fn sessions_are_found_by_token_hash_touched_and_deleted(subject: Subject) {
     let store = &*subject.store;
-    let alice = user(store, "alice").await;
+    let alice = user(&subject, "alice").await;
     let t = Utc::now().timestamp();
     let id = store
         .create_session(alice, hash(1), t, t + 60)
@@ -153,7 +164,7 @@ pub async fn sessions_are_found_by_token_hash_touched_and_deleted(subject: Subje
 
 pub async fn expired_sessions_are_forgotten_when_a_new_one_starts(subject: Subject) {
     let store = &*subject.store;
-    let alice = user(store, "alice").await;
+    let alice = user(&subject, "alice").await;
     let t = Utc::now().timestamp();
     store
         .create_session(alice, hash(1), t - 100, t - 1)
@@ -171,7 +182,7 @@ pub async fn expired_sessions_are_forgotten_when_a_new_one_starts(subject: Subje
 
 pub async fn profiles_keep_picture_about_and_last_seen(subject: Subject) {
     let store = &*subject.store;
-    let alice = user(store, "alice").await;
+    let alice = user(&subject, "alice").await;
     let seen: DateTime<Utc> = now();
 
     let none = store
@@ -200,7 +211,7 @@ pub async fn profiles_keep_picture_about_and_last_seen(subject: Subject) {
 
 pub async fn a_direct_conversation_is_one_whatever_the_order(subject: Subject) {
     let store = &*subject.store;
-    let (alice, bob) = (user(store, "alice").await, user(store, "bob").await);
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
     assert_eq!(
         store.find_direct_conversation(alice, bob).await.unwrap(),
         None
@@ -225,7 +236,7 @@ pub async fn a_direct_conversation_is_one_whatever_the_order(subject: Subject) {
 
 pub async fn a_note_to_self_is_a_conversation_of_one(subject: Subject) {
     let store = &*subject.store;
-    let alice = user(store, "alice").await;
+    let alice = user(&subject, "alice").await;
 
     let notes = store.direct_conversation(alice, alice).await.unwrap();
 
@@ -236,7 +247,7 @@ pub async fn a_note_to_self_is_a_conversation_of_one(subject: Subject) {
 
 pub async fn a_direct_conversation_needs_both_people_to_exist(subject: Subject) {
     let store = &*subject.store;
-    let alice = user(store, "alice").await;
+    let alice = user(&subject, "alice").await;
 
     let refused = store.direct_conversation(alice, alice + 100).await;
 
@@ -255,7 +266,7 @@ pub async fn a_direct_conversation_needs_both_people_to_exist(subject: Subject) 
 
 pub async fn messages_are_stored_and_their_events_fed_in_log_order(subject: Subject) {
     let store = subject.store.clone();
-    let (alice, bob) = (user(&*store, "alice").await, user(&*store, "bob").await);
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
     let conversation = store.direct_conversation(alice, bob).await.unwrap();
 
     // Concurrent posts: the feed still hears them in the order of the log.
@@ -287,9 +298,9 @@ pub async fn messages_are_stored_and_their_events_fed_in_log_order(subject: Subj
 pub async fn only_members_may_post(subject: Subject) {
     let store = &*subject.store;
     let (alice, bob, eve) = (
-        user(store, "alice").await,
-        user(store, "bob").await,
-        user(store, "eve").await,
+        user(&subject, "alice").await,
+        user(&subject, "bob").await,
+        user(&subject, "eve").await,
     );
     let conversation = store.direct_conversation(alice, bob).await.unwrap();
 
@@ -318,7 +329,7 @@ pub async fn only_members_may_post(subject: Subject) {
 
 pub async fn a_resend_with_the_same_client_id_is_stored_once(subject: Subject) {
     let store = &*subject.store;
-    let (alice, bob) = (user(store, "alice").await, user(store, "bob").await);
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
     let conversation = store.direct_conversation(alice, bob).await.unwrap();
     let tagged = NewMessage {
         client_id: Some("c-1".into()),
@@ -349,7 +360,7 @@ pub async fn a_resend_with_the_same_client_id_is_stored_once(subject: Subject) {
 
 pub async fn only_the_sender_may_edit_and_only_text(subject: Subject) {
     let store = &*subject.store;
-    let (alice, bob) = (user(store, "alice").await, user(store, "bob").await);
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
     let conversation = store.direct_conversation(alice, bob).await.unwrap();
     let (posted_seq, id) = post(store, text(conversation, alice, "draft")).await;
     let file = NewMessage {
@@ -391,7 +402,7 @@ pub async fn only_the_sender_may_edit_and_only_text(subject: Subject) {
 
 pub async fn history_pages_walk_back_by_id(subject: Subject) {
     let store = &*subject.store;
-    let (alice, bob) = (user(store, "alice").await, user(store, "bob").await);
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
     let conversation = store.direct_conversation(alice, bob).await.unwrap();
     let mut ids = Vec::new();
     for n in 0..5 {
@@ -402,7 +413,11 @@ pub async fn history_pages_walk_back_by_id(subject: Subject) {
         );
     }
 
-    let page = |before, limit| Page { before, limit };
+    let page = |before, limit| Page {
+        before,
+        limit,
+        ..Page::default()
+    };
     let newest = store
         .history(alice, conversation, page(None, Some(2)))
         .await
@@ -430,9 +445,9 @@ pub async fn history_pages_walk_back_by_id(subject: Subject) {
 pub async fn history_is_for_members_only(subject: Subject) {
     let store = &*subject.store;
     let (alice, bob, eve) = (
-        user(store, "alice").await,
-        user(store, "bob").await,
-        user(store, "eve").await,
+        user(&subject, "alice").await,
+        user(&subject, "bob").await,
+        user(&subject, "eve").await,
     );
     let conversation = store.direct_conversation(alice, bob).await.unwrap();
     post(store, text(conversation, alice, "secret")).await;
@@ -452,33 +467,43 @@ pub async fn history_is_for_members_only(subject: Subject) {
     );
 }
 
-pub async fn latest_direct_messages_come_most_recent_first(subject: Subject) {
+pub async fn summaries_come_most_recent_first_with_unread_counts(subject: Subject) {
     let store = &*subject.store;
     let (alice, bob, carol) = (
-        user(store, "alice").await,
-        user(store, "bob").await,
-        user(store, "carol").await,
+        user(&subject, "alice").await,
+        user(&subject, "bob").await,
+        user(&subject, "carol").await,
     );
     let with_bob = store.direct_conversation(alice, bob).await.unwrap();
     let with_carol = store.direct_conversation(carol, alice).await.unwrap();
+    let unused = store.direct_conversation(bob, carol).await.unwrap();
     post(store, text(with_bob, alice, "old")).await;
     post(store, text(with_carol, carol, "newer")).await;
     post(store, text(with_bob, bob, "newest")).await;
 
-    let latest = store.latest_direct_messages(alice).await.unwrap();
+    let summaries = store.summaries(alice).await.unwrap();
 
-    let summary: Vec<_> = latest
+    let seen: Vec<_> = summaries
         .iter()
-        .map(|(conversation, message)| (conversation.peer_of(alice), message.body.clone()))
+        .filter(|s| s.conversation.kind == ConversationKind::Direct)
+        .map(|s| {
+            let last = s.last_message.as_ref().expect("a last message");
+            (s.conversation.id, last.body.clone(), s.unread)
+        })
         .collect();
     assert_eq!(
-        summary,
+        seen,
         vec![
-            (bob, Body::Text("newest".into())),
-            (carol, Body::Text("newer".into())),
-        ]
+            (with_bob, Body::Text("newest".into()), 1),
+            (with_carol, Body::Text("newer".into()), 1),
+        ],
+        "direct conversations with messages, newest first, each with what is unread"
     );
-    assert!(store.latest_direct_messages(bob).await.unwrap().len() == 1);
+    let bobs = store.summaries(bob).await.unwrap();
+    assert!(
+        bobs.iter().all(|s| s.conversation.id != unused),
+        "a direct conversation without messages is not listed"
+    );
 }
 
 fn file_meta() -> FileMeta {
@@ -492,7 +517,7 @@ fn file_meta() -> FileMeta {
 
 pub async fn a_stored_file_reads_back_whole(subject: Subject) {
     let store = &*subject.store;
-    let (alice, bob) = (user(store, "alice").await, user(store, "bob").await);
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
     let conversation = store.direct_conversation(alice, bob).await.unwrap();
 
     post(

@@ -1,0 +1,95 @@
+//! Acting on the frames a client sends: each is a thin adapter over a use
+//! case in [`crate::domain`].
+
+use super::protocol::{ClientFrame, ServerEvent};
+use crate::{
+    auth::AuthUser,
+    domain::{DomainError, conversations, messages},
+    error::AppResult,
+    state::AppState,
+    store::Body,
+};
+
+/// Acts on one client frame; returns what to answer this socket alone, if
+/// anything. Everything else reaches sockets through the bus.
+pub async fn handle(
+    state: &AppState,
+    user: AuthUser,
+    frame: ClientFrame,
+    client_id: Option<String>,
+) -> AppResult<Option<ServerEvent>> {
+    match frame {
+        ClientFrame::PrivateMessage {
+            receiver_id,
+            content,
+        } => {
+            let conversation =
+                messages::direct_conversation(state, user.user_id, receiver_id).await?;
+            let sent = messages::send(
+                state,
+                user.user_id,
+                conversation,
+                Body::Text(content),
+                client_id,
+            )
+            .await?;
+            return Ok(resent(sent));
+        }
+        ClientFrame::SendMessage {
+            conversation_id,
+            content,
+        } => {
+            let sent = messages::send(
+                state,
+                user.user_id,
+                conversation_id,
+                Body::Text(content),
+                client_id,
+            )
+            .await?;
+            return Ok(resent(sent));
+        }
+        ClientFrame::DeleteMessage { message_id } => {
+            conversations::delete_message(state, user.user_id, None, message_id).await?;
+        }
+        ClientFrame::MarkRead {
+            conversation_id,
+            message_id,
+        } => {
+            conversations::mark_read(state, user.user_id, conversation_id, message_id).await?;
+        }
+        ClientFrame::EditMessage {
+            message_id,
+            new_content,
+        } => {
+            messages::edit(state, user.user_id, message_id, &new_content).await?;
+        }
+        ClientFrame::Typing {
+            receiver_id,
+            conversation_id,
+            is_typing,
+        } => match (conversation_id, receiver_id) {
+            (Some(conversation), _) => {
+                messages::typing_in(state, user.user_id, conversation, is_typing).await?;
+            }
+            (None, Some(receiver)) => {
+                messages::typing_to(state, user.user_id, receiver, is_typing).await?;
+            }
+            (None, None) => {
+                return Err(DomainError::Invalid(
+                    "A typing frame names a receiver_id or a conversation_id".into(),
+                )
+                .into());
+            }
+        },
+    }
+    Ok(None)
+}
+
+/// A resend of a message already stored: its members heard of it the first
+/// time, but this socket may not have, so it gets the echo it waits for.
+fn resent(sent: messages::Sent) -> Option<ServerEvent> {
+    sent.seq
+        .is_none()
+        .then(|| ServerEvent::message(sent.message, &sent.conversation, None))
+}

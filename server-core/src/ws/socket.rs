@@ -1,0 +1,305 @@
+//! One socket's life: registered, backfilled if the client asked, then
+//! relaying queued frames out and client frames in until it ends.
+
+use std::{collections::HashMap, time::Duration};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use futures_util::SinkExt;
+use tokio::{
+    sync::mpsc,
+    time::{Instant, timeout},
+};
+use tracing::Instrument;
+
+use super::{
+    Resume,
+    fanout::{delivery, encode},
+    frames,
+    protocol::{self, ServerEvent},
+    registry::{Delivery, Ending, Outgoing, Subscription},
+};
+use crate::{
+    auth::AuthUser,
+    domain::conversations::{self, MAX_BACKFILL},
+    error::AppError,
+    state::AppState,
+    store::{ConversationId, MessageId, UserId, now},
+};
+
+/// Most queued events written before one flush.
+const RELAY_BATCH: usize = 64;
+/// A socket that cannot take a frame within this long is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One socket's life: register, relay, and on the way out record when the
+/// user was last seen.
+///
+/// The socket is registered once the upgrade is done, a moment after the
+/// client saw its handshake succeed; an event of someone else's falling in
+/// that moment is not pushed. Clients load history after connecting (our
+/// pages do, after every reconnect), so it is never lost, only not pushed.
+pub async fn run(
+    state: AppState,
+    user: AuthUser,
+    token: String,
+    resume: Resume,
+    mut socket: WebSocket,
+) {
+    let mut subscription = state.registry.register(user.user_id, user.session_id);
+    let span = tracing::info_span!(
+        "socket",
+        user_id = user.user_id,
+        socket_id = subscription.socket_id
+    );
+    async {
+        tracing::debug!("connected");
+        if let Err(e) = state.presence.connected(user.user_id).await {
+            tracing::warn!(error = %e, "could not announce the user online");
+        }
+        let end = match catch_up(&state, user.user_id, &resume, &mut socket).await {
+            Ok(()) => pump(&state, user, &token, &mut socket, &mut subscription).await,
+            Err(end) => end,
+        };
+        if let Some(frame) = end {
+            tracing::debug!(reason = %frame.reason, "closing");
+            let _ = timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+        }
+        state
+            .registry
+            .unregister(user.user_id, subscription.socket_id);
+        // Stored before presence can announce it, so that a client reading
+        // GET /users on hearing "offline" sees this last_seen. Only presence
+        // knows which socket is the last, so every socket records it; for a
+        // user still online elsewhere that is harmless.
+        let at = now();
+        if let Err(e) = state.store.set_last_seen(user.user_id, at).await {
+            tracing::warn!(error = %e, "could not record last_seen");
+        }
+        if let Err(e) = state.presence.disconnected(user.user_id, at).await {
+            tracing::warn!(error = %e, "could not announce the user offline");
+        }
+        tracing::debug!("disconnected");
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Relays until the socket ends; returns the close frame to send, if any.
+/// A revoked session ends its sockets at once (the registry hears of it on
+/// the bus); at each ping the session is checked again as well, which
+/// covers sessions that merely expired.
+async fn pump(
+    state: &AppState,
+    user: AuthUser,
+    token: &str,
+    socket: &mut WebSocket,
+    subscription: &mut Subscription,
+) -> Option<CloseFrame> {
+    let interval = state.config.ping_interval;
+    let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
+    let mut last_heard = Instant::now();
+    let end = subscription.end.clone();
+    loop {
+        tokio::select! {
+            () = state.shutdown.cancelled() => {
+                return Some(close(close_code::AWAY, "server shutting down"));
+            }
+            ending = end.ended() => {
+                return Some(match ending {
+                    Ending::TooSlow => {
+                        tracing::warn!("socket too slow; disconnecting");
+                        close(close_code::AGAIN, "too slow to keep up")
+                    }
+                    Ending::Revoked => close(close_code::POLICY, "session ended"),
+                });
+            }
+            frame = subscription.frames.recv() => {
+                if !relay(state, user.user_id, socket, frame?, &mut subscription.frames).await {
+                    return None;
+                }
+            }
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else {
+                    return None; // gone, with or without a close frame
+                };
+                last_heard = Instant::now();
+                match message {
+                    Message::Text(text) => {
+                        let (client_id, frame) = protocol::parse(&text);
+                        let handled = match frame {
+                            Ok(frame) => frames::handle(state, user, frame, client_id.clone()).await,
+                            Err(detail) => Err(AppError::Unprocessable(detail)),
+                        };
+                        let reply = match handled {
+                            Ok(reply) => reply,
+                            Err(err) => Some(ServerEvent::Error {
+                                detail: err.detail(),
+                                client_id,
+                            }),
+                        };
+                        if let Some(reply) = reply
+                            && !answer(socket, &reply).await
+                        {
+                            return None;
+                        }
+                    }
+                    Message::Binary(_) => {
+                        let refusal = ServerEvent::Error {
+                            detail: "Frames must be JSON text".into(),
+                            client_id: None,
+                        };
+                        if !answer(socket, &refusal).await {
+                            return None;
+                        }
+                    }
+                    Message::Close(_) => return None,
+                    Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > interval * 2 {
+                    tracing::info!("peer silent; disconnecting");
+                    return None;
+                }
+                if let Err(AppError::Unauthorized(_)) =
+                    state.auth.authenticate::<()>(Some(token), "Invalid token").await
+                {
+                    return Some(close(close_code::POLICY, "session ended"));
+                }
+                if !send(socket, Message::Ping(Default::default())).await {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn close(code: u16, reason: &'static str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    }
+}
+
+/// Writes `first` and whatever else is already queued, with one flush; then
+/// records what that delivered to `user`.
+async fn relay(
+    state: &AppState,
+    user: UserId,
+    socket: &mut WebSocket,
+    first: Outgoing,
+    queue: &mut mpsc::Receiver<Outgoing>,
+) -> bool {
+    let mut delivered = Delivered::new(user);
+    let batch = async {
+        delivered.note(first.delivery);
+        socket.feed(Message::Text(first.frame)).await?;
+        for _ in 0..RELAY_BATCH {
+            let Ok(next) = queue.try_recv() else { break };
+            delivered.note(next.delivery);
+            socket.feed(Message::Text(next.frame)).await?;
+        }
+        socket.flush().await
+    };
+    let written = matches!(timeout(SEND_TIMEOUT, batch).await, Ok(Ok(())));
+    if written {
+        delivered.record(state);
+    }
+    written
+}
+
+/// The newest message from someone else written to a socket of `user`, per
+/// direct conversation.
+struct Delivered {
+    user: UserId,
+    newest: HashMap<ConversationId, MessageId>,
+}
+
+impl Delivered {
+    fn new(user: UserId) -> Self {
+        Self {
+            user,
+            newest: HashMap::new(),
+        }
+    }
+
+    fn note(&mut self, delivery: Option<Delivery>) {
+        if let Some(delivery) = delivery.filter(|d| d.sender != self.user) {
+            let newest = self.newest.entry(delivery.conversation).or_default();
+            *newest = (*newest).max(delivery.message);
+        }
+    }
+
+    /// Stores the delivery positions in the background: the socket goes on
+    /// relaying meanwhile.
+    fn record(self, state: &AppState) {
+        for (conversation, message) in self.newest {
+            let state = state.clone();
+            let user = self.user;
+            tokio::spawn(async move {
+                if let Err(e) =
+                    conversations::mark_delivered(&state, user, conversation, message).await
+                {
+                    tracing::debug!(error = %e, "could not record a delivery");
+                }
+            });
+        }
+    }
+}
+
+/// What the client asked for on connecting: everything it missed after
+/// `after`, or where the log stands (`sync`). Frames queued meanwhile follow
+/// in the pump; those the backfill already held carry a `seq` the client
+/// has passed, and it drops them. `Err` holds how to end the socket.
+async fn catch_up(
+    state: &AppState,
+    user: UserId,
+    resume: &Resume,
+    socket: &mut WebSocket,
+) -> Result<(), Option<CloseFrame>> {
+    if !resume.wants_sync() {
+        return Ok(());
+    }
+    let unavailable = |e: crate::domain::DomainError| {
+        tracing::error!(error = %e, "cannot backfill a socket");
+        Some(close(close_code::ERROR, "cannot read the event log"))
+    };
+    let Some(after) = resume.after else {
+        let seq = conversations::head(state).await.map_err(unavailable)?;
+        return written(answer(socket, &ServerEvent::Synced { seq }).await);
+    };
+    let backfill = conversations::backfill(state, user, after, MAX_BACKFILL)
+        .await
+        .map_err(unavailable)?;
+    if !backfill.complete {
+        let seq = conversations::head(state).await.map_err(unavailable)?;
+        return written(answer(socket, &ServerEvent::Reset { seq }).await);
+    }
+    let mut delivered = Delivered::new(user);
+    for event in &backfill.events {
+        delivered.note(delivery(event));
+        let frame = encode(&ServerEvent::committed(event));
+        if !send(socket, Message::Text(frame.frame)).await {
+            return Err(None);
+        }
+    }
+    delivered.record(state);
+    written(answer(socket, &ServerEvent::Synced { seq: backfill.seq }).await)
+}
+
+fn written(ok: bool) -> Result<(), Option<CloseFrame>> {
+    if ok { Ok(()) } else { Err(None) }
+}
+
+async fn send(socket: &mut WebSocket, message: Message) -> bool {
+    matches!(
+        timeout(SEND_TIMEOUT, socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Answers this socket alone.
+pub async fn answer(socket: &mut WebSocket, reply: &ServerEvent) -> bool {
+    let reply = serde_json::to_string(reply).expect("frames serialize");
+    send(socket, Message::Text(reply.into())).await
+}
