@@ -302,7 +302,7 @@ fn display_name(original: &str) -> String {
 
 /// Whether `name` could have come from [`Files::keep`] (no separators, no
 /// dot-dot), so deleting it cannot reach outside its folder.
-fn is_stored_name(name: &str) -> bool {
+pub fn is_stored_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')
         && name

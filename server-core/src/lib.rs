@@ -56,9 +56,23 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .fallback(|| async { AppError::NotFound("Not Found") })
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            tracing::info_span!("request", method = %request.method(), path = %brief(request.uri().path()))
         }))
         .with_state(state)
+}
+
+/// A path as logged: anyone can send a long one, and the log must not grow
+/// by more than it is worth.
+fn brief(path: &str) -> &str {
+    const MAX: usize = 160;
+    if path.len() <= MAX {
+        return path;
+    }
+    let mut end = MAX;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
 }
 
 /// Opens the data directory and serves on `listener` until `shutdown`
