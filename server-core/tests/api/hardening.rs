@@ -3,8 +3,10 @@
 //! guessing, unauthenticated uploads, WebSocket protocol violations, and
 //! refusals that leave a keep-alive connection in a known state.
 
+use futures_util::SinkExt;
 use reqwest::{StatusCode, header};
 use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{TestApp, TestUser, file_form, spawn_app};
 
@@ -131,4 +133,42 @@ async fn an_unparsable_range_is_ignored_and_the_whole_file_served() {
         .expect("request");
     assert_eq!(partial.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(partial.bytes().await.expect("body"), "234");
+}
+
+// Point 8: WebSocket protocol violations get a close code and a reason.
+
+#[tokio::test]
+async fn invalid_utf8_on_the_websocket_is_closed_with_1007() {
+    use tokio_tungstenite::tungstenite::protocol::frame::{
+        Frame,
+        coding::{Data, OpCode},
+    };
+    // Arrange
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let mut ws = app.ws_online(&alice).await;
+    let invalid = Frame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+
+    // Act
+    ws.stream
+        .send(Message::Frame(invalid))
+        .await
+        .expect("frame sent");
+
+    // Assert
+    assert_eq!(ws.expect_closed().await, Some(1007));
+}
+
+#[tokio::test]
+async fn a_frame_over_64_kib_is_closed_with_1009() {
+    // Arrange
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let mut ws = app.ws_online(&alice).await;
+
+    // Act
+    ws.send_text(&"x".repeat(64 * 1024 + 1)).await;
+
+    // Assert
+    assert_eq!(ws.expect_closed().await, Some(1009));
 }
