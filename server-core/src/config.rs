@@ -68,6 +68,23 @@ pub struct Config {
     /// How often a throttled username or address regains one attempt.
     #[arg(skip = Duration::from_secs(12))]
     pub login_refill: Duration,
+
+    /// Registrations allowed in a burst per client address before answers
+    /// turn to 429; one more is allowed every 30 seconds.
+    #[arg(long, env = "CHATTERBOX_REGISTER_BURST", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub register_burst: u32,
+    /// How often a throttled address regains one registration.
+    #[arg(skip = Duration::from_secs(30))]
+    pub register_refill: Duration,
+
+    /// Password hashes and checks that may wait for a hashing thread; past
+    /// that, requests needing one get 503 with `Retry-After` at once instead
+    /// of slowing everyone's login down. Raise it for load tests that sign
+    /// many people up at once.
+    #[arg(long, env = "CHATTERBOX_HASH_QUEUE", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub hash_queue: u32,
 }
 
 impl Config {

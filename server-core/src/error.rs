@@ -133,6 +133,8 @@ impl From<DomainError> for AppError {
             DomainError::Forbidden(detail) => Self::Forbidden(detail),
             DomainError::Unsupported(detail) => Self::UnsupportedMedia(detail),
             DomainError::Unavailable(cause) => Self::Internal(cause),
+            DomainError::Busy(detail) => Self::Unavailable(detail),
+            DomainError::Throttled(wait) => Self::TooManyRequests(wait),
         }
     }
 }

@@ -8,8 +8,9 @@
 //!   [`presence`]: who is online.
 //! - [`domain`]: the use cases (send, edit, profile, sessions...): check,
 //!   store, publish.
-//! - [`auth`]: argon2id passwords, hashed session tokens, login throttling,
-//!   the `AuthUser` extractor.
+//! - [`auth`]: argon2id passwords, hashed session tokens, the `AuthUser`
+//!   extractor, throttling of password guesses and registrations
+//!   ([`throttle`]).
 //! - [`http`]: the routes; [`ws`]: the WebSocket, the registry of this
 //!   process's sockets and the fan-out from the bus to them.
 //! - [`files`]: uploads on disk; [`pages`]: `ui/`, embedded.
@@ -33,6 +34,7 @@ pub mod pool;
 pub mod presence;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod ws;
 
 use std::{future::Future, net::SocketAddr};

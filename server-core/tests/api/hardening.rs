@@ -3,12 +3,14 @@
 //! guessing, unauthenticated uploads, WebSocket protocol violations, and
 //! refusals that leave a keep-alive connection in a known state.
 
+use std::net::IpAddr;
+
 use futures_util::SinkExt;
 use reqwest::{StatusCode, header};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{TestApp, TestUser, file_form, spawn_app};
+use crate::helpers::{TestApp, TestUser, file_form, spawn_app, spawn_app_with};
 
 /// The JSON body of a raw HTTP response.
 fn json_body(raw: &[u8]) -> Value {
@@ -171,4 +173,172 @@ async fn a_frame_over_64_kib_is_closed_with_1009() {
 
     // Assert
     assert_eq!(ws.expect_closed().await, Some(1009));
+}
+
+// Points 4 to 6: guessing passwords and hashing on demand.
+
+/// A client whose connections come from `ip` (a loopback address), as
+/// another machine on the LAN would.
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<IpAddr>().expect("address"))
+        .build()
+        .expect("client")
+}
+
+async fn login_from(app: &TestApp, client: &reqwest::Client, name: &str, pw: &str) -> StatusCode {
+    client
+        .post(app.url("/login"))
+        .json(&json!({ "username": name, "password": pw }))
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("Retry-After in seconds")
+}
+
+#[tokio::test]
+async fn wrong_old_passwords_are_throttled_per_user_with_retry_after() {
+    // Arrange
+    let app = spawn_app_with(|config| config.login_burst = 3).await;
+    let alice = app.user("alice").await;
+    let change = |old: &str| json!({ "token": alice.token, "old_password": old, "new_password": "taken over!" });
+    for n in 0..3 {
+        let response = app
+            .post_json("/change-password", &change(&format!("guess {n}")))
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "guess {n}");
+    }
+
+    // Act
+    let guess = app
+        .post_json("/change-password", &change(&alice.password))
+        .await;
+
+    // Assert
+    assert_eq!(guess.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&guess) >= 1);
+    assert_eq!(
+        app.login("alice", &alice.password).await.status(),
+        StatusCode::OK,
+        "the password is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn registrations_are_throttled_per_address_with_retry_after() {
+    // Arrange
+    let app = spawn_app_with(|config| config.register_burst = 2).await;
+    app.user("alice").await;
+    app.user("bob").await;
+
+    // Act
+    let third = app.register("carol", "carol-secret-pw").await;
+    let elsewhere = client_from("127.0.0.2")
+        .post(app.url("/register"))
+        .json(&json!({ "username": "dave", "password": "dave-secret-pw" }))
+        .send()
+        .await
+        .expect("request");
+
+    // Assert
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&third) >= 1);
+    assert_eq!(elsewhere.status(), StatusCode::OK, "another address may");
+}
+
+#[tokio::test]
+async fn a_full_hashing_queue_answers_503_with_retry_after() {
+    // Arrange: no queue at all, so a check waits for an idle thread or
+    // is refused.
+    let app = spawn_app_with(|config| {
+        config.hash_queue = 0;
+        config.login_burst = 10_000;
+    })
+    .await;
+
+    // Act
+    let attempts = (0..40).map(|n| {
+        app.client
+            .post(app.url("/login"))
+            .json(&json!({ "username": format!("nobody{n}"), "password": "whatever pw" }))
+            .send()
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+
+    // Assert
+    let mut statuses = Vec::new();
+    for answer in answers {
+        let answer = answer.expect("request");
+        if answer.status() == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(retry_after(&answer), 1);
+        }
+        statuses.push(answer.status());
+    }
+    assert!(
+        statuses.contains(&StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(s)),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn correct_logins_are_not_counted_against_anyone() {
+    // Arrange
+    let app = spawn_app_with(|config| config.login_burst = 2).await;
+    let alice = app.user("alice").await;
+
+    for n in 0..10 {
+        // Act
+        let status = app.login("alice", &alice.password).await.status();
+
+        // Assert
+        assert_eq!(status, StatusCode::OK, "login {n}");
+    }
+}
+
+#[tokio::test]
+async fn a_correct_login_from_another_address_passes_while_a_password_is_guessed() {
+    // Arrange
+    let app = spawn_app_with(|config| config.login_burst = 2).await;
+    let alice = app.user("alice").await;
+    let guesser = client_from("127.0.0.2");
+    let mut guesses = Vec::new();
+    for n in 0..5 {
+        guesses.push(login_from(&app, &guesser, "alice", &format!("guess {n}")).await);
+    }
+    assert_eq!(guesses[..2], [StatusCode::UNAUTHORIZED; 2]);
+    assert_eq!(guesses[2..], [StatusCode::TOO_MANY_REQUESTS; 3]);
+    // More guessers, until the name's own budget (4 × 2) is spent too.
+    for last in 3..=5 {
+        let other = client_from(&format!("127.0.0.{last}"));
+        for n in 0..2 {
+            login_from(&app, &other, "alice", &format!("guess {n}")).await;
+        }
+    }
+
+    // Act
+    let owner = login_from(&app, &app.client, "alice", &alice.password).await;
+    let guesser_with_the_password = login_from(&app, &guesser, "alice", &alice.password).await;
+    let newcomer_guess = login_from(&app, &client_from("127.0.0.6"), "alice", "guess").await;
+    let newcomer_again = login_from(&app, &client_from("127.0.0.6"), "alice", "guess").await;
+
+    // Assert
+    assert_eq!(owner, StatusCode::OK, "the owner is not locked out");
+    assert_eq!(guesser_with_the_password, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(newcomer_guess, StatusCode::UNAUTHORIZED, "one try");
+    assert_eq!(newcomer_again, StatusCode::TOO_MANY_REQUESTS, "and no more");
 }
