@@ -9,11 +9,14 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Json, Multipart, Path, Query};
+use super::{
+    extract::{Json, Multipart, Path, Query},
+    incoming::receive_upload,
+};
 use crate::{
     auth::{AuthUser, Token, Unauthorized},
     domain::messages,
-    error::{AppError, AppResult},
+    error::AppResult,
     files::Folder,
     state::AppState,
     store::{Body, MessageId, Page, UserId},
@@ -104,27 +107,9 @@ async fn upload_file(
     State(state): State<AppState>,
     token: Token,
     Query(query): Query<UploadQuery>,
-    Multipart(mut multipart): Multipart,
+    mut multipart: Multipart,
 ) -> AppResult<Json<ServerEvent>> {
-    // Refuse early when the token came with the headers or the query; a
-    // token sent as a form field is only known once the form is read.
-    let early: Option<AuthUser<Unauthorized>> = match &token.0 {
-        Some(token) => Some(state.auth.authenticate(Some(token), "Unauthorized").await?),
-        None => None,
-    };
-    let upload = state.files.receive(&mut multipart).await?;
-    let user: AuthUser<Unauthorized> = match early {
-        Some(user) => user,
-        None => {
-            state
-                .auth
-                .authenticate(upload.token.as_deref(), "Unauthorized")
-                .await?
-        }
-    };
-    let file = upload
-        .file
-        .ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;
+    let (user, file) = receive_upload::<Unauthorized>(&state, token, &mut multipart).await?;
     let conversation =
         messages::direct_conversation(&state, user.user_id, query.receiver_id).await?;
     let meta = state.files.keep(file, Folder::Chat, user.user_id).await?;

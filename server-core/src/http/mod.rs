@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod extract;
+mod incoming;
 mod messages;
 mod profile;
 mod uploads;

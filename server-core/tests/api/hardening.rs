@@ -8,9 +8,15 @@ use std::net::IpAddr;
 use futures_util::SinkExt;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncRead, AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{TestApp, TestUser, file_form, spawn_app, spawn_app_with};
+use crate::helpers::{
+    PATIENCE, TestApp, TestUser, file_form, file_part, files_in, spawn_app, spawn_app_with,
+};
 
 /// The JSON body of a raw HTTP response.
 fn json_body(raw: &[u8]) -> Value {
@@ -341,4 +347,125 @@ async fn a_correct_login_from_another_address_passes_while_a_password_is_guessed
     assert_eq!(guesser_with_the_password, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(newcomer_guess, StatusCode::UNAUTHORIZED, "one try");
     assert_eq!(newcomer_again, StatusCode::TOO_MANY_REQUESTS, "and no more");
+}
+
+// Point 7: unauthenticated uploads do not reach the disk.
+
+fn partials(app: &TestApp) -> Vec<String> {
+    files_in(&app.dir.path().join("partial"))
+}
+
+/// Starts `POST target` with a multipart body announced as 20 MiB, sends
+/// `sent` bytes of its file (with no token field) and waits, without
+/// finishing, for the server's answer: status line and headers.
+async fn start_an_upload(app: &TestApp, target: &str, sent: usize) -> (u16, String) {
+    let boundary = "hardening-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    );
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\n\r\n{head}",
+        app.addr,
+        head.len() + 20 * 1024 * 1024
+    );
+    let stream = TcpStream::connect(app.addr).await.expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    let writing = tokio::spawn(async move {
+        writer.write_all(request.as_bytes()).await?;
+        writer.write_all(&vec![b'x'; sent]).await?;
+        // Hold the request open, unfinished, until the test ends.
+        std::future::pending::<()>().await;
+        Ok::<_, std::io::Error>(writer)
+    });
+    let answer = read_head(&mut reader).await;
+    writing.abort();
+    answer
+}
+
+/// Reads a response's status line and headers.
+async fn read_head(reader: &mut (impl AsyncRead + Unpin)) -> (u16, String) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    tokio::time::timeout(PATIENCE, async {
+        while !head.ends_with(b"\r\n\r\n") {
+            match reader.read(&mut byte).await {
+                Ok(1) => head.push(byte[0]),
+                _ => break,
+            }
+        }
+    })
+    .await
+    .expect("an answer in time");
+    let head = String::from_utf8_lossy(&head).to_lowercase();
+    let status = head
+        .strip_prefix("http/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("a status line in {head:?}"));
+    (status, head)
+}
+
+#[tokio::test]
+async fn an_upload_with_a_bad_token_in_the_query_is_refused_before_its_body_is_read() {
+    // Arrange
+    let app = spawn_app().await;
+    let bob = app.user("bob").await;
+
+    for target in [
+        format!("/upload-file?token=stolen&receiver_id={}", bob.id),
+        "/upload-profile?token=stolen".to_owned(),
+    ] {
+        // Act: the answer comes while most of the body is still unsent.
+        let (status, _) = start_an_upload(&app, &target, 1024 * 1024).await;
+
+        // Assert
+        assert_eq!(status, 401, "{target}");
+        assert!(partials(&app).is_empty(), "{target}");
+    }
+}
+
+#[tokio::test]
+async fn an_upload_with_no_token_is_capped_and_never_written_to_disk() {
+    // Arrange
+    let app = spawn_app().await;
+    let bob = app.user("bob").await;
+
+    for target in [
+        format!("/upload-file?receiver_id={}", bob.id),
+        "/upload-profile".to_owned(),
+    ] {
+        // Act: more than may come before a token, but far from the whole.
+        let (status, _) = start_an_upload(&app, &target, 9 * 1024 * 1024).await;
+
+        // Assert
+        assert_eq!(status, 413, "{target}");
+        assert!(partials(&app).is_empty(), "{target}");
+    }
+    let small_without_token = app
+        .post_multipart(
+            &format!("/upload-file?receiver_id={}", bob.id),
+            file_form("x.txt", vec![b'x'; 100_000]),
+        )
+        .await;
+    assert_eq!(small_without_token.status(), StatusCode::UNAUTHORIZED);
+    assert!(partials(&app).is_empty());
+    assert!(files_in(&app.dir.path().join("files")).is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_token_field_before_the_file_is_refused_before_the_file_is_read() {
+    // Arrange
+    let app = spawn_app().await;
+    let form = reqwest::multipart::Form::new()
+        .text("token", "stolen")
+        .part("file", file_part("me.png", vec![0u8; 4 * 1024 * 1024]));
+
+    // Act
+    let response = app.post_multipart("/upload-profile", form).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(partials(&app).is_empty());
 }
