@@ -3,7 +3,7 @@
 //! guessing, unauthenticated uploads, WebSocket protocol violations, and
 //! refusals that leave a keep-alive connection in a known state.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, time::Duration};
 
 use futures_util::SinkExt;
 use reqwest::{StatusCode, header};
@@ -468,4 +468,184 @@ async fn a_bad_token_field_before_the_file_is_refused_before_the_file_is_read() 
     // Assert
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(partials(&app).is_empty());
+}
+
+// Point 3: connections are bounded in number and in idle time.
+
+/// A raw connection from `ip` (a loopback address).
+async fn connect_from(app: &TestApp, ip: &str) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(format!("{ip}:0").parse().expect("address"))
+        .expect("bind");
+    socket.connect(app.addr).await.expect("connect")
+}
+
+/// Sends `GET path` on a kept-alive connection and reads the whole answer:
+/// status, headers (lower-cased) and body.
+async fn get_on(stream: &mut TcpStream, path: &str) -> (u16, String, Vec<u8>) {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send request");
+    let (status, head) = read_head(stream).await;
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    tokio::time::timeout(PATIENCE, stream.read_exact(&mut body))
+        .await
+        .expect("body in time")
+        .expect("body");
+    (status, head, body)
+}
+
+/// Waits until the server closes `stream` (end of stream or reset).
+async fn assert_closed_by_server(stream: &mut TcpStream, what: &str) {
+    let mut sink = [0u8; 1024];
+    tokio::time::timeout(PATIENCE, async {
+        loop {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the server closes the {what} connection in time"));
+}
+
+#[tokio::test]
+async fn slow_silent_and_idle_connections_are_closed_while_others_are_served() {
+    // Arrange
+    let app = spawn_app_with(|config| {
+        config.header_timeout = Duration::from_secs(1);
+        config.idle_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let mut silent = connect_from(&app, "127.0.0.1").await;
+    let mut idle = connect_from(&app, "127.0.0.1").await;
+    assert_eq!(get_on(&mut idle, "/healthz").await.0, 200);
+    let mut half_sent = connect_from(&app, "127.0.0.1").await;
+    half_sent
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .expect("send");
+    // Headers trickled a byte at a time, for longer than the timeout.
+    let mut trickling = connect_from(&app, "127.0.0.1").await;
+    let trickle = async {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        for byte in b"GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+            tick.tick().await;
+            if trickling.write_all(&[*byte]).await.is_err() {
+                return true;
+            }
+        }
+        false
+    };
+
+    // Act and assert: a fresh client is served all along...
+    let (cut_off, ()) = tokio::join!(trickle, async {
+        let healthy = app
+            .client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(healthy.status(), StatusCode::OK);
+    });
+    // ...and each slow or idle connection is closed.
+    assert_closed_by_server(&mut silent, "silent").await;
+    assert_closed_by_server(&mut idle, "idle keep-alive").await;
+    assert_closed_by_server(&mut half_sent, "half-sent").await;
+    assert!(cut_off, "the trickle is cut off before its 6 s are up");
+    let again = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn connections_past_the_limit_get_a_503_and_are_served_again_once_others_close() {
+    // Arrange
+    let app = spawn_app_with(|config| config.max_connections = Some(4)).await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut stream = connect_from(&app, "127.0.0.1").await;
+        assert_eq!(get_on(&mut stream, "/healthz").await.0, 200);
+        held.push(stream);
+    }
+
+    // Act
+    let (status, raw) = app.raw_get("/healthz").await;
+
+    // Assert
+    assert_eq!(status, 503);
+    let head = String::from_utf8_lossy(&raw).to_lowercase();
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(head.contains("retry-after: 1"), "{head}");
+    assert!(json_body(&raw)["detail"].is_string());
+    drop(held);
+    tokio::time::timeout(PATIENCE, async {
+        while app.raw_get("/healthz").await.0 != 200 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("served again once the held connections close");
+}
+
+#[tokio::test]
+async fn one_address_past_its_connection_cap_gets_a_503_while_others_are_served() {
+    // Arrange
+    let app = spawn_app_with(|config| config.max_connections_per_address = 2).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = connect_from(&app, "127.0.0.1").await;
+        assert_eq!(get_on(&mut stream, "/healthz").await.0, 200);
+        held.push(stream);
+    }
+
+    // Act
+    let (same_address, head, _) =
+        get_on(&mut connect_from(&app, "127.0.0.1").await, "/healthz").await;
+    let (other_address, _, _) =
+        get_on(&mut connect_from(&app, "127.0.0.2").await, "/healthz").await;
+
+    // Assert
+    assert_eq!(same_address, 503);
+    assert!(head.contains("retry-after"), "{head}");
+    assert_eq!(other_address, 200);
+}
+
+// Point 8: a refusal that leaves the body unread says it closes.
+
+#[tokio::test]
+async fn a_refusal_with_an_unread_body_says_connection_close_and_follow_ups_succeed() {
+    // Arrange
+    let app = spawn_app().await;
+    let bob = app.user("bob").await;
+    let refused_upload = || {
+        app.client
+            .post(app.url(&format!("/upload-file?token=stolen&receiver_id={}", bob.id)))
+            .multipart(file_form("x.bin", vec![b'x'; 256 * 1024]))
+            .send()
+    };
+
+    for n in 0..100 {
+        // Act
+        let refusal = refused_upload().await.expect("refusal arrives");
+        let follow_up = app.get_as(&bob, "/users").await;
+
+        // Assert
+        assert_eq!(refusal.status(), StatusCode::UNAUTHORIZED, "round {n}");
+        assert_eq!(refusal.headers()[header::CONNECTION], "close", "round {n}");
+        assert_eq!(follow_up.status(), StatusCode::OK, "round {n}");
+    }
 }
