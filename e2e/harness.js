@@ -83,6 +83,7 @@ class Server {
       "--bind", bind,
       "--data-dir", this.dataDir,
       "--login-burst", "1000",
+      "--register-burst", "1000",
       "--log", process.env.CHATTERBOX_E2E_LOG || "info",
       ...this.extraArgs,
     ];

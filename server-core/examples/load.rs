@@ -58,6 +58,7 @@ async fn main() {
             let mut config = Config::new(dir.path());
             config.bind = "127.0.0.1:0".parse().unwrap();
             config.login_burst = 100_000;
+            config.register_burst = 100_000;
             let server = Server::start(config).await.expect("server starts");
             (format!("http://{}", server.local_addr), Some(server))
         }

@@ -1,8 +1,14 @@
-//! Passwords, session tokens and login throttling.
+//! Passwords, session tokens and throttling of what costs a hash.
 //!
 //! Passwords are hashed with argon2id (OWASP's m = 19 MiB, t = 2, p = 1) on
 //! a few dedicated threads, so a burst of logins can neither stall the async
-//! runtime nor eat memory.
+//! runtime nor eat memory; their queue is bounded, and a request that would
+//! wait behind a full queue gets 503 at once.
+//!
+//! Password guesses are throttled by failures only ([`Failures`]): per
+//! address, per username and address, per username across addresses, and
+//! per user for `/change-password`. Registrations, which always hash, are
+//! throttled per address.
 //! A session token is 256 random bits, URL-safe base64; the database keeps
 //! only its SHA-256, so a leaked database opens no accounts.
 
@@ -31,9 +37,10 @@ use crate::{
     config::Config,
     domain::{DomainError, DomainResult},
     error::{AppError, AppResult},
-    pool::Pool,
+    pool::{Pool, Refused},
     state::AppState,
     store::{SessionId, Store, UserId},
+    throttle::Failures,
 };
 
 /// A session is re-dated (sliding expiry) at most this often, so that most
@@ -116,38 +123,62 @@ pub struct Auth {
     /// as long as for a known one.
     dummy_hash: String,
     hashers: Pool<Workspace>,
-    per_username: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    /// Wrong logins from one address, whatever the names tried.
+    login_by_address: Failures<IpAddr>,
+    /// Wrong logins for one (lower-cased) name from one address.
+    login_by_pair: Failures<(String, IpAddr)>,
+    /// Wrong logins for one name from anywhere. Once spent, only addresses
+    /// that have not failed on that name may still try it, so guessers
+    /// spread over many addresses are slowed without locking its owner out.
+    login_by_name: Failures<String>,
+    /// Wrong old passwords given to `/change-password` with a user's token.
+    password_change: Failures<UserId>,
+    registrations: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl Auth {
     /// Blocking: computes the dummy hash.
     pub fn new(store: Arc<dyn Store>, config: &Config) -> std::io::Result<Self> {
-        let burst = NonZeroU32::new(config.login_burst.max(1)).unwrap_or(NonZeroU32::MIN);
-        let quota = |burst| {
-            Quota::with_period(config.login_refill.max(Duration::from_millis(1)))
+        let burst = config.login_burst.max(1);
+        let wide_burst = burst.saturating_mul(4);
+        let refill = config.login_refill;
+        let registrations =
+            Quota::with_period(config.register_refill.max(Duration::from_millis(1)))
                 .expect("period is positive")
-                .allow_burst(burst)
-        };
-        let address_burst = burst.saturating_mul(NonZeroU32::new(4).unwrap_or(NonZeroU32::MIN));
+                .allow_burst(NonZeroU32::new(config.register_burst).unwrap_or(NonZeroU32::MIN));
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
         let workspaces: Vec<Workspace> = (0..threads).map(|_| Workspace::default()).collect();
         Ok(Self {
             store,
             session_secs: i64::from(config.session_days) * 86_400,
             dummy_hash: hash_password(&workspaces[0], "not a real password"),
-            hashers: Pool::start("argon2", workspaces)?,
-            per_username: RateLimiter::keyed(quota(burst)),
-            per_address: RateLimiter::keyed(quota(address_burst)),
+            hashers: Pool::start_bounded("argon2", workspaces, config.hash_queue as usize)?,
+            login_by_address: Failures::new(wide_burst, refill),
+            login_by_pair: Failures::new(burst, refill),
+            login_by_name: Failures::new(wide_burst, refill),
+            password_change: Failures::new(burst, refill),
+            registrations: RateLimiter::keyed(registrations),
         })
+    }
+
+    /// Runs a hashing job unless too many are waiting already.
+    async fn hashing<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Workspace) -> T + Send + 'static,
+    ) -> DomainResult<T> {
+        self.hashers
+            .try_run(job)
+            .await
+            .map_err(|refused| match refused {
+                Refused::Busy => DomainError::Busy("Server busy, try again in a moment"),
+                Refused::Stopped => stopped(),
+            })
     }
 
     pub async fn hash(&self, password: &str) -> DomainResult<String> {
         let password = password.to_owned();
-        self.hashers
-            .run(move |workspace| hash_password(workspace, &password))
+        self.hashing(move |workspace| hash_password(workspace, &password))
             .await
-            .map_err(|_| stopped())
     }
 
     /// Checks `password` against `hash`, or against a dummy when there is no
@@ -157,26 +188,59 @@ impl Auth {
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.to_owned();
         let matches = self
-            .hashers
-            .run(move |workspace| verify_password(workspace, &hash, &password))
-            .await
-            .map_err(|_| stopped())?;
+            .hashing(move |workspace| verify_password(workspace, &hash, &password))
+            .await?;
         Ok(known && matches)
     }
 
-    /// Counts a login attempt; refuses it when this username or address has
-    /// tried too often lately.
+    /// Refuses a login while this address, or this address for this name,
+    /// has failed too often lately, or the name has and this address is one
+    /// of those failing. Counts nothing: see [`Auth::login_failed`].
     pub fn throttle_login(&self, username: &str, address: IpAddr) -> AppResult<()> {
-        let now = DefaultClock::default().now();
-        let username = username.to_lowercase();
-        if self.per_username.len() > 10_000 {
-            self.per_username.retain_recent();
-            self.per_address.retain_recent();
+        let pair = (username.to_lowercase(), address);
+        self.login_by_address
+            .check(&address)
+            .and_then(|()| self.login_by_pair.check(&pair))
+            .map_err(AppError::TooManyRequests)?;
+        if let Err(wait) = self.login_by_name.check(&pair.0)
+            && self.login_by_pair.has_failed(&pair)
+        {
+            return Err(AppError::TooManyRequests(wait));
         }
-        self.per_address
+        Ok(())
+    }
+
+    /// Counts a wrong password (or unknown name) given from `address`.
+    pub fn login_failed(&self, username: &str, address: IpAddr) {
+        let name = username.to_lowercase();
+        self.login_by_address.fail(&address);
+        self.login_by_name.fail(&name);
+        self.login_by_pair.fail(&(name, address));
+    }
+
+    /// Refuses `/change-password` while `user`'s token has given too many
+    /// wrong old passwords lately: a stolen token must not buy unlimited
+    /// guesses at the password that would take the account for good.
+    pub fn throttle_password_change(&self, user: UserId) -> DomainResult<()> {
+        self.password_change
+            .check(&user)
+            .map_err(DomainError::Throttled)
+    }
+
+    pub fn password_change_failed(&self, user: UserId) {
+        self.password_change.fail(&user);
+    }
+
+    /// Counts a registration from `address`; refuses it when the address has
+    /// registered too often lately (each one costs a hash).
+    pub fn throttle_registration(&self, address: IpAddr) -> DomainResult<()> {
+        let now = DefaultClock::default().now();
+        if self.registrations.len() > 10_000 {
+            self.registrations.retain_recent();
+        }
+        self.registrations
             .check_key(&address)
-            .and_then(|()| self.per_username.check_key(&username))
-            .map_err(|wait| AppError::TooManyRequests(wait.wait_time_from(now)))
+            .map_err(|wait| DomainError::Throttled(wait.wait_time_from(now)))
     }
 
     /// Starts a session; returns its token, which is never stored.

@@ -68,6 +68,61 @@ pub struct Config {
     /// How often a throttled username or address regains one attempt.
     #[arg(skip = Duration::from_secs(12))]
     pub login_refill: Duration,
+
+    /// Registrations allowed in a burst per client address before answers
+    /// turn to 429; one more is allowed every 30 seconds.
+    #[arg(long, env = "CHATTERBOX_REGISTER_BURST", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub register_burst: u32,
+    /// How often a throttled address regains one registration.
+    #[arg(skip = Duration::from_secs(30))]
+    pub register_refill: Duration,
+
+    /// Open connections past which a new one is answered 503 and closed
+    /// [default: half of what the open-file limit leaves after a reserve for
+    /// the database and the like, since a connection may also hold a file it
+    /// uploads or serves].
+    #[arg(long, env = "CHATTERBOX_MAX_CONNECTIONS", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+
+    /// Open connections from one client address past which a new one from
+    /// it is answered 503 and closed. Generous, for offices behind one NAT
+    /// address (a browser holds up to six, plus one per chat tab).
+    #[arg(long, env = "CHATTERBOX_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 512,
+          value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_address: u32,
+
+    /// Seconds a client has to send a request's headers, counted from when
+    /// the connection opens or its previous answer ends; so an idle
+    /// keep-alive connection also closes after this long.
+    #[arg(long, env = "CHATTERBOX_HEADER_TIMEOUT", default_value = "20",
+          value_name = "SECONDS", value_parser = seconds)]
+    pub header_timeout: Duration,
+
+    /// Seconds a connection may go without a byte moving either way before
+    /// it is closed, mid-request included (a stalled upload, a client that
+    /// stops reading). WebSockets have their own pings instead.
+    #[arg(long, env = "CHATTERBOX_IDLE_TIMEOUT", default_value = "60",
+          value_name = "SECONDS", value_parser = seconds)]
+    pub idle_timeout: Duration,
+
+    /// Password hashes and checks that may wait for a hashing thread; past
+    /// that, requests needing one get 503 with `Retry-After` at once instead
+    /// of slowing everyone's login down. Raise it for load tests that sign
+    /// many people up at once.
+    #[arg(long, env = "CHATTERBOX_HASH_QUEUE", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub hash_queue: u32,
+}
+
+/// A positive number of seconds, fractions allowed.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|secs| secs.is_finite() && (0.001..=86_400.0).contains(secs))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{text:?} is not a number of seconds from 0.001 to 86400"))
 }
 
 impl Config {

@@ -41,6 +41,17 @@ pub enum AppError {
     UnsupportedMedia(&'static str),
     #[error("Too many attempts, try again in {} s", .0.as_secs().max(1))]
     TooManyRequests(Duration),
+    /// A conditional request (`If-Match`, `If-Unmodified-Since`) whose
+    /// condition does not hold.
+    #[error("Precondition failed")]
+    PreconditionFailed,
+    /// A `Range` that starts past the end of the file.
+    #[error("Range not satisfiable")]
+    RangeNotSatisfiable,
+    /// We are too busy for this right now (connections, hashing queue); the
+    /// client may retry shortly.
+    #[error("{0}")]
+    Unavailable(&'static str),
     /// Anything that is our fault. The cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -62,7 +73,30 @@ impl AppError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// When the client may try again, for a `Retry-After` header.
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests(wait) => Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+            // Busy moments pass quickly; a second is enough to try again.
+            Self::Unavailable(_) => Some(1),
+            Self::Unauthorized(_)
+            | Self::Forbidden(_)
+            | Self::NotFound(_)
+            | Self::BadRequest(_)
+            | Self::Unprocessable(_)
+            | Self::TooLarge(_)
+            | Self::MethodNotAllowed
+            | Self::UnsupportedMedia(_)
+            | Self::PreconditionFailed
+            | Self::RangeNotSatisfiable
+            | Self::Internal(_) => None,
         }
     }
 
@@ -82,8 +116,7 @@ impl IntoResponse for AppError {
             tracing::error!(%cause, "request failed");
         }
         let mut response = (status, Json(json!({ "detail": self.detail() }))).into_response();
-        if let Self::TooManyRequests(wait) = self {
-            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -100,6 +133,8 @@ impl From<DomainError> for AppError {
             DomainError::Forbidden(detail) => Self::Forbidden(detail),
             DomainError::Unsupported(detail) => Self::UnsupportedMedia(detail),
             DomainError::Unavailable(cause) => Self::Internal(cause),
+            DomainError::Busy(detail) => Self::Unavailable(detail),
+            DomainError::Throttled(wait) => Self::TooManyRequests(wait),
         }
     }
 }

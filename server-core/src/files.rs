@@ -7,11 +7,19 @@
 use std::{
     io,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
-use axum::extract::Multipart;
+use axum::{
+    body::Bytes,
+    extract::{Multipart, multipart::Field},
+};
 use rand::RngCore;
-use tokio::{fs, io::AsyncWriteExt};
+use tokio::{
+    fs,
+    io::AsyncWriteExt,
+    sync::{OwnedSemaphorePermit, Semaphore},
+};
 
 use crate::{
     domain::{DomainError, DomainResult},
@@ -37,12 +45,20 @@ impl Folder {
     }
 }
 
+/// The most of one file held before its sender is known (a `token` form
+/// field after the file, as the original's forms may send it).
+pub const UNVERIFIED_FILE: u64 = 8 * 1024 * 1024;
+/// The most held for all such files at once; past it, 503.
+pub const UNVERIFIED_BUDGET: usize = 64 * 1024 * 1024;
+
 /// Image types a browser may show inline from our origin.
 pub const INLINE_IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 pub struct Files {
     root: PathBuf,
     max_bytes: u64,
+    /// Bytes of [`UNVERIFIED_BUDGET`] not held by any upload.
+    unverified: Arc<Semaphore>,
 }
 
 impl Files {
@@ -52,6 +68,7 @@ impl Files {
         let files = Self {
             root: data_dir.to_path_buf(),
             max_bytes,
+            unverified: Arc::new(Semaphore::new(UNVERIFIED_BUDGET)),
         };
         for folder in [Folder::Profiles, Folder::Chat] {
             std::fs::create_dir_all(files.dir(folder))?;
@@ -83,42 +100,33 @@ impl Files {
         self.max_bytes.saturating_mul(2).saturating_add(1024 * 1024)
     }
 
-    /// Reads a multipart upload: the `file` field goes to a partial file,
-    /// a `token` field is kept. Other fields are skipped.
-    pub async fn receive(&self, multipart: &mut Multipart) -> AppResult<Upload> {
+    /// Reads a multipart upload: a `token` field is kept, the first `file`
+    /// field received, other fields skipped.
+    ///
+    /// `verified`: whether the sender is known already (by a token in the
+    /// header or query). If not, reading stops right after a `token` field,
+    /// so that the caller checks it before any more is read; and a file
+    /// that comes before its token is held in memory, never on disk, at
+    /// most [`UNVERIFIED_FILE`] bytes of it and within [`UNVERIFIED_BUDGET`]
+    /// for all such uploads at once. Call again, verified, to read on.
+    pub async fn receive(&self, multipart: &mut Multipart, verified: bool) -> AppResult<Upload> {
         let mut upload = Upload::default();
         let mut read: u64 = 0;
         let mut too_large = false;
         while let Some(mut field) = multipart.next_field().await? {
             match field.name() {
                 Some("file") if upload.file.is_none() && !too_large => {
-                    let original_name = field.file_name().unwrap_or_default().to_owned();
-                    let path = self.partial_dir().join(random_hex());
-                    let mut partial = Partial {
-                        path,
-                        original_name,
-                        size: 0,
-                        head: Vec::new(),
+                    let name = field.file_name().unwrap_or_default().to_owned();
+                    let received = if verified {
+                        self.write_down(&mut field, name, &mut read)
+                            .await?
+                            .map(Received::Disk)
+                    } else {
+                        Some(Received::Memory(self.hold(&mut field, name).await?))
                     };
-                    let mut out = fs::File::create(&partial.path)
-                        .await
-                        .map_err(AppError::internal)?;
-                    while let Some(chunk) = field.chunk().await? {
-                        read += chunk.len() as u64;
-                        partial.size += chunk.len() as u64;
-                        if partial.size > self.max_bytes {
-                            too_large = true;
-                            break;
-                        }
-                        if partial.head.len() < 64 {
-                            let take = (64 - partial.head.len()).min(chunk.len());
-                            partial.head.extend_from_slice(&chunk[..take]);
-                        }
-                        out.write_all(&chunk).await.map_err(AppError::internal)?;
-                    }
-                    out.flush().await.map_err(AppError::internal)?;
-                    if !too_large {
-                        upload.file = Some(partial);
+                    match received {
+                        Some(file) => upload.file = Some(file),
+                        None => too_large = true,
                     }
                 }
                 Some("token") if upload.token.is_none() => {
@@ -133,6 +141,9 @@ impl Files {
                         token.extend_from_slice(&chunk);
                     }
                     upload.token = Some(String::from_utf8_lossy(&token).into_owned());
+                    if !verified {
+                        return Ok(upload);
+                    }
                 }
                 _ => {}
             }
@@ -148,6 +159,86 @@ impl Files {
             return Err(self.too_large());
         }
         Ok(upload)
+    }
+
+    /// Streams a verified sender's file to a partial file; `None` once it
+    /// passes the size limit (the rest is left in the field).
+    async fn write_down(
+        &self,
+        field: &mut Field<'_>,
+        original_name: String,
+        read: &mut u64,
+    ) -> AppResult<Option<Partial>> {
+        let (mut partial, mut out) = self.create_partial(original_name).await?;
+        while let Some(chunk) = field.chunk().await? {
+            *read += chunk.len() as u64;
+            if partial.size + chunk.len() as u64 > self.max_bytes {
+                return Ok(None);
+            }
+            partial.append_head(&chunk);
+            out.write_all(&chunk).await.map_err(AppError::internal)?;
+        }
+        out.flush().await.map_err(AppError::internal)?;
+        Ok(Some(partial))
+    }
+
+    /// Keeps an unverified sender's file in memory, within the caps.
+    async fn hold(&self, field: &mut Field<'_>, original_name: String) -> AppResult<Held> {
+        let cap = self.max_bytes.min(UNVERIFIED_FILE);
+        let mut held = Held {
+            original_name,
+            chunks: Vec::new(),
+            size: 0,
+            budget: None,
+        };
+        while let Some(chunk) = field.chunk().await? {
+            held.size += chunk.len() as u64;
+            if held.size > cap {
+                return Err(AppError::TooLarge(format!(
+                    "Send the token before the file (in the Authorization header, the query \
+                     or a form field ahead of it): a file before its token may be at most {} MiB",
+                    cap.div_ceil(1024 * 1024)
+                )));
+            }
+            let permit = u32::try_from(chunk.len())
+                .ok()
+                .and_then(|n| self.unverified.clone().try_acquire_many_owned(n).ok())
+                .ok_or(AppError::Unavailable("Server busy, try again in a moment"))?;
+            match &mut held.budget {
+                Some(budget) => budget.merge(permit),
+                None => held.budget = Some(permit),
+            }
+            held.chunks.push(chunk);
+        }
+        Ok(held)
+    }
+
+    /// Puts a received file on disk, if it is not there yet.
+    pub async fn settle(&self, received: Received) -> AppResult<Partial> {
+        let held = match received {
+            Received::Disk(partial) => return Ok(partial),
+            Received::Memory(held) => held,
+        };
+        let (mut partial, mut out) = self.create_partial(held.original_name.clone()).await?;
+        for chunk in &held.chunks {
+            partial.append_head(chunk);
+            out.write_all(chunk).await.map_err(AppError::internal)?;
+        }
+        out.flush().await.map_err(AppError::internal)?;
+        Ok(partial)
+    }
+
+    async fn create_partial(&self, original_name: String) -> AppResult<(Partial, fs::File)> {
+        let partial = Partial {
+            path: self.partial_dir().join(random_hex()),
+            original_name,
+            size: 0,
+            head: Vec::new(),
+        };
+        let out = fs::File::create(&partial.path)
+            .await
+            .map_err(AppError::internal)?;
+        Ok((partial, out))
     }
 
     pub fn too_large(&self) -> AppError {
@@ -218,7 +309,22 @@ impl Files {
 #[derive(Default)]
 pub struct Upload {
     pub token: Option<String>,
-    pub file: Option<Partial>,
+    pub file: Option<Received>,
+}
+
+/// A received file: on disk if its sender was known, else in memory.
+pub enum Received {
+    Disk(Partial),
+    Memory(Held),
+}
+
+/// An unverified sender's file, in memory until the token is checked.
+pub struct Held {
+    original_name: String,
+    chunks: Vec<Bytes>,
+    size: u64,
+    /// Its share of [`UNVERIFIED_BUDGET`], returned when dropped.
+    budget: Option<OwnedSemaphorePermit>,
 }
 
 /// A received file not yet kept; deleted if dropped.
@@ -240,6 +346,15 @@ impl Drop for Partial {
 }
 
 impl Partial {
+    /// Counts `chunk` and keeps the file's first bytes for sniffing.
+    fn append_head(&mut self, chunk: &[u8]) {
+        self.size += chunk.len() as u64;
+        if self.head.len() < 64 {
+            let take = (64 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+    }
+
     /// The type of a picture judged by its bytes, if it is one we show inline.
     pub fn sniffed_image(&self) -> Option<infer::Type> {
         infer::get(&self.head).filter(|kind| INLINE_IMAGES.contains(&kind.mime_type()))
@@ -302,7 +417,7 @@ fn display_name(original: &str) -> String {
 
 /// Whether `name` could have come from [`Files::keep`] (no separators, no
 /// dot-dot), so deleting it cannot reach outside its folder.
-fn is_stored_name(name: &str) -> bool {
+pub fn is_stored_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')
         && name

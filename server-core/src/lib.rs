@@ -8,11 +8,13 @@
 //!   [`presence`]: who is online.
 //! - [`domain`]: the use cases (send, edit, profile, sessions...): check,
 //!   store, publish.
-//! - [`auth`]: argon2id passwords, hashed session tokens, login throttling,
-//!   the `AuthUser` extractor.
+//! - [`auth`]: argon2id passwords, hashed session tokens, the `AuthUser`
+//!   extractor, throttling of password guesses and registrations
+//!   ([`throttle`]).
 //! - [`http`]: the routes; [`ws`]: the WebSocket, the registry of this
 //!   process's sockets and the fan-out from the bus to them.
 //! - [`files`]: uploads on disk; [`pages`]: `ui/`, embedded.
+//! - [`listen`]: accepting connections, within limits and timeouts.
 //! - [`discovery`]: announcing and finding servers on the LAN (DNS-SD).
 //!
 //! Start a server with [`Server::start`] (it binds and runs in the
@@ -28,16 +30,18 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod listen;
 pub mod pages;
 pub mod pool;
 pub mod presence;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod ws;
 
 use std::{future::Future, net::SocketAddr};
 
-use axum::{Router, extract::Request};
+use axum::{Router, extract::Request, middleware};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::trace::TraceLayer;
 
@@ -55,10 +59,25 @@ pub fn router(state: AppState) -> Router {
         // After the merges: this fallback covers only the routes before it.
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .fallback(|| async { AppError::NotFound("Not Found") })
+        .layer(middleware::from_fn(listen::close_after_unread_body))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            tracing::info_span!("request", method = %request.method(), path = %brief(request.uri().path()))
         }))
         .with_state(state)
+}
+
+/// A path as logged: anyone can send a long one, and the log must not grow
+/// by more than it is worth.
+fn brief(path: &str) -> &str {
+    const MAX: usize = 160;
+    if path.len() <= MAX {
+        return path;
+    }
+    let mut end = MAX;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
 }
 
 /// Opens the data directory and serves on `listener` until `shutdown`
@@ -88,15 +107,23 @@ async fn run(
         }
         None => None,
     };
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closing.cancel();
-        })
-        .await?;
-    // Upgraded connections are no longer axum's: wait for our socket tasks,
-    // which saw `closing` and are sending their close frames.
+    let limits = listen::Limits::new(&state.config);
+    tracing::info!(
+        max_connections = limits.max_connections,
+        per_address = limits.per_address,
+        "accepting connections"
+    );
+    // One token stops both: connections finish their requests, and the
+    // WebSockets (no longer theirs once upgraded) send their close frames.
+    let stop = closing.clone();
+    let serving = listen::serve(listener, router(state.clone()), limits, closing);
+    let signal = async move {
+        shutdown.await;
+        stop.cancel();
+    };
+    tokio::join!(serving, signal);
+    // Upgraded connections are no longer the listener's: wait for our
+    // socket tasks, which saw `closing` and are sending their close frames.
     state.sockets.close();
     state.sockets.wait().await;
     state.store.close().await;

@@ -39,6 +39,8 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    raise_open_file_limit();
+
     let listener = match TcpListener::bind(config.bind).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -66,6 +68,17 @@ async fn main() -> ExitCode {
             eprintln!("chatterbox-server: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Every connection needs a descriptor, and the soft limit is often 1,024
+/// while the hard one is far higher: take all we may, since the server's
+/// default `--max-connections` is derived from it.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
     }
 }
 

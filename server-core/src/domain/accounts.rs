@@ -1,6 +1,8 @@
 //! Accounts and sessions: registering, logging out, changing a password.
 //! Ending a session ends its sockets at once, on every instance.
 
+use std::net::IpAddr;
+
 use super::{DomainError, DomainResult};
 use crate::{
     auth::AuthUser,
@@ -33,9 +35,17 @@ fn check_password(password: &str) -> DomainResult<()> {
     }
 }
 
-pub async fn register(state: &AppState, username: &str, password: &str) -> DomainResult<UserId> {
+/// Registers `username`; `from` is the address asking, whose registrations
+/// are throttled (each costs a hash).
+pub async fn register(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    from: IpAddr,
+) -> DomainResult<UserId> {
     check_username(username)?;
     check_password(password)?;
+    state.auth.throttle_registration(from)?;
     let hash = state.auth.hash(password).await?;
     let id = state.store.create_user(username, &hash, now()).await?;
     tracing::info!(user_id = id, "registered");
@@ -56,8 +66,10 @@ pub async fn change_password(
     old_password: &str,
     new_password: &str,
 ) -> DomainResult<()> {
+    state.auth.throttle_password_change(user.user_id)?;
     let hash = state.store.password_hash(user.user_id).await?;
     if !state.auth.verify(Some(hash), old_password).await? {
+        state.auth.password_change_failed(user.user_id);
         return Err(DomainError::Invalid("Wrong old password".into()));
     }
     check_password(new_password)?;

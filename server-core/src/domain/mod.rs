@@ -16,6 +16,8 @@ pub mod conversations;
 pub mod messages;
 pub mod profile;
 
+use std::time::Duration;
+
 use crate::{bus::BusError, store::StoreError};
 
 pub type DomainResult<T> = Result<T, DomainError>;
@@ -35,6 +37,13 @@ pub enum DomainError {
     /// Storage or the bus failed; the cause is for the log only.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// Too busy for this right now (the hashing queue is full); the client
+    /// may retry shortly.
+    #[error("{0}")]
+    Busy(&'static str),
+    /// Too many failed attempts lately; the client may retry after this.
+    #[error("too many attempts")]
+    Throttled(Duration),
 }
 
 impl From<StoreError> for DomainError {

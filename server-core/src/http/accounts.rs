@@ -37,9 +37,11 @@ struct Credentials {
 
 async fn register(
     State(state): State<AppState>,
+    extensions: Extensions,
     Json(body): Json<Credentials>,
 ) -> AppResult<Json<Value>> {
-    accounts::register(&state, &body.username, &body.password).await?;
+    let from = client_address(&extensions);
+    accounts::register(&state, &body.username, &body.password, from).await?;
     Ok(Json(json!({ "message": "User created" })))
 }
 
@@ -68,9 +70,8 @@ async fn login(
     if body.username.len() > 64 || body.password.len() > 1024 {
         return Err(refused);
     }
-    state
-        .auth
-        .throttle_login(&body.username, client_address(&extensions))?;
+    let address = client_address(&extensions);
+    state.auth.throttle_login(&body.username, address)?;
     let found = state.store.credentials(&body.username).await?;
     let (user_id, hash) = match found {
         Some((id, hash)) => (Some(id), Some(hash)),
@@ -78,6 +79,7 @@ async fn login(
     };
     let valid = state.auth.verify(hash, &body.password).await?;
     let Some(user_id) = user_id.filter(|_| valid) else {
+        state.auth.login_failed(&body.username, address);
         return Err(refused);
     };
     let token = state.auth.start_session(user_id).await?;

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::{
     conversations::PageQuery,
     extract::{Json, Multipart, Path, Query},
+    incoming::receive_upload,
 };
 use crate::{
     auth::{AuthUser, Token, Unauthorized},
@@ -70,27 +71,9 @@ async fn upload_file(
     State(state): State<AppState>,
     token: Token,
     Query(query): Query<UploadQuery>,
-    Multipart(mut multipart): Multipart,
+    mut multipart: Multipart,
 ) -> AppResult<Json<ServerEvent>> {
-    // Refuse early when the token came with the headers or the query; a
-    // token sent as a form field is only known once the form is read.
-    let early: Option<AuthUser<Unauthorized>> = match &token.0 {
-        Some(token) => Some(state.auth.authenticate(Some(token), "Unauthorized").await?),
-        None => None,
-    };
-    let upload = state.files.receive(&mut multipart).await?;
-    let user: AuthUser<Unauthorized> = match early {
-        Some(user) => user,
-        None => {
-            state
-                .auth
-                .authenticate(upload.token.as_deref(), "Unauthorized")
-                .await?
-        }
-    };
-    let file = upload
-        .file
-        .ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;
+    let (user, file) = receive_upload::<Unauthorized>(&state, token, &mut multipart).await?;
     let conversation = match (query.conversation_id, query.receiver_id) {
         (Some(conversation), _) => conversation,
         (None, Some(receiver)) => {

@@ -4,6 +4,7 @@
 mod accounts;
 mod conversations;
 pub mod extract;
+mod incoming;
 mod messages;
 mod profile;
 mod uploads;

@@ -8,11 +8,14 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::{AuthedJson, Json, Multipart};
+use super::{
+    extract::{AuthedJson, Json, Multipart},
+    incoming::receive_upload,
+};
 use crate::{
-    auth::{AuthUser, Token, Unauthorized},
+    auth::{AuthUser, InvalidToken, Token, Unauthorized},
     domain::profile,
-    error::{AppError, AppResult},
+    error::AppResult,
     state::AppState,
 };
 
@@ -29,30 +32,9 @@ pub fn router() -> Router<AppState> {
 async fn upload_profile(
     State(state): State<AppState>,
     token: Token,
-    Multipart(mut multipart): Multipart,
+    mut multipart: Multipart,
 ) -> AppResult<Json<Value>> {
-    let early: Option<AuthUser> = match &token.0 {
-        Some(token) => Some(
-            state
-                .auth
-                .authenticate(Some(token), "Invalid token")
-                .await?,
-        ),
-        None => None,
-    };
-    let upload = state.files.receive(&mut multipart).await?;
-    let user: AuthUser = match early {
-        Some(user) => user,
-        None => {
-            state
-                .auth
-                .authenticate(upload.token.as_deref(), "Invalid token")
-                .await?
-        }
-    };
-    let file = upload
-        .file
-        .ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;
+    let (user, file) = receive_upload::<InvalidToken>(&state, token, &mut multipart).await?;
     let path = profile::set_picture(&state, user.user_id, file).await?;
     Ok(Json(json!({ "message": "Profile updated", "path": path })))
 }

@@ -1,20 +1,29 @@
 //! Serving uploaded files under `/static/uploads` and `/static/files`, so
 //! that nothing a user uploaded can run as a page on our origin: no type
 //! sniffing, a sandboxing CSP, and anything but an inline image downloads.
+//!
+//! Requests are screened before they reach the disk: only a name that
+//! [`Files::keep`](crate::files::Files::keep) could have made is looked up,
+//! so a long or deep path is a plain 404, never a file-system error (a
+//! 256-character name used to get a 500, logged at ERROR with the path).
 
 use axum::{
     Router,
-    http::{HeaderValue, StatusCode, header},
-    middleware::map_response,
+    extract::Request,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::{map_request, map_response},
     response::{IntoResponse, Response},
 };
 use tower_http::services::ServeDir;
 
 use crate::{
     error::AppError,
-    files::{Folder, INLINE_IMAGES},
+    files::{Folder, INLINE_IMAGES, is_stored_name},
     state::AppState,
 };
+
+/// Longest name a file system takes for one path component.
+const MAX_NAME_BYTES: usize = 255;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new();
@@ -24,14 +33,80 @@ pub fn router(state: &AppState) -> Router<AppState> {
             ServeDir::new(state.files.dir(folder)),
         );
     }
-    router.layer(map_response(harden))
+    // The last layer added runs first: screen, then serve, then harden.
+    router
+        .layer(map_response(harden))
+        .layer(map_request(screen))
+}
+
+/// Refuses names we never store, and drops a `Range` we would not honour.
+async fn screen(mut request: Request) -> Result<Request, AppError> {
+    let name = request
+        .uri()
+        .path()
+        .strip_prefix("/static/")
+        .and_then(|rest| rest.split_once('/'))
+        .map_or("", |(_folder, name)| name);
+    if name.len() > MAX_NAME_BYTES || !is_stored_name(name) {
+        return Err(AppError::NotFound("File not found"));
+    }
+    ignore_unusable_range(request.headers_mut());
+    Ok(request)
+}
+
+/// HTTP lets a server ignore a `Range` it cannot parse or will not serve
+/// and send the whole file; ServeDir would answer 416 instead. We serve a
+/// single well-formed byte range and ignore anything else (other units,
+/// bad syntax, several ranges).
+fn ignore_unusable_range(headers: &mut HeaderMap) {
+    let usable = headers
+        .get(header::RANGE)
+        .map(|value| value.to_str().is_ok_and(is_single_byte_range));
+    if usable == Some(false) {
+        headers.remove(header::RANGE);
+    }
+}
+
+/// `bytes=first-last`, `bytes=first-` or `bytes=-suffix`, in the strict
+/// syntax ServeDir parses (no leading zeros, first ≤ last, suffix > 0).
+fn is_single_byte_range(value: &str) -> bool {
+    let number = |text: &str| {
+        let canonical = text.len() == 1 || !text.starts_with('0');
+        (1..=19).contains(&text.len()) && canonical && text.bytes().all(|b| b.is_ascii_digit())
+    };
+    let Some((first, last)) = value
+        .strip_prefix("bytes=")
+        .and_then(|spec| spec.split_once('-'))
+    else {
+        return false;
+    };
+    match (first, last) {
+        ("", suffix) => number(suffix) && suffix != "0",
+        (first, "") => number(first),
+        (first, last) => {
+            number(first) && number(last) && first.parse::<u64>().ok() <= last.parse::<u64>().ok()
+        }
+    }
 }
 
 async fn harden(mut response: Response) -> Response {
     match response.status() {
         StatusCode::NOT_FOUND => return AppError::NotFound("File not found").into_response(),
-        // ServeDir answers other methods with an empty body: give the
-        // contract's JSON instead, keeping its `Allow`.
+        // ServeDir's own refusals have empty bodies: give the contract's
+        // JSON, keeping the headers that matter.
+        StatusCode::PRECONDITION_FAILED => return AppError::PreconditionFailed.into_response(),
+        StatusCode::RANGE_NOT_SATISFIABLE => {
+            let range = response.headers_mut().remove(header::CONTENT_RANGE);
+            let mut refusal = AppError::RangeNotSatisfiable.into_response();
+            if let Some(range) = range {
+                refusal.headers_mut().insert(header::CONTENT_RANGE, range);
+            }
+            return refusal;
+        }
+        // ServeDir has logged the I/O error (without the path).
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            return AppError::internal("cannot read an uploaded file").into_response();
+        }
         StatusCode::METHOD_NOT_ALLOWED => {
             let allow = response.headers_mut().remove(header::ALLOW);
             let mut refusal = AppError::MethodNotAllowed.into_response();
@@ -67,4 +142,36 @@ async fn harden(mut response: Response) -> Response {
         );
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_single_byte_range;
+
+    #[test]
+    fn only_one_well_formed_byte_range_is_honoured() {
+        for usable in [
+            "bytes=0-0",
+            "bytes=0-",
+            "bytes=-5",
+            "bytes=10-20",
+            "bytes=7-7",
+        ] {
+            assert!(is_single_byte_range(usable), "{usable}");
+        }
+        for unusable in [
+            "bytes=",
+            "bytes=abc",
+            "bytes=5-2",
+            "bytes=-0",
+            "bytes=01-5",
+            "bytes=0-1,3-4",
+            "bytes= 0-1",
+            "items=0-1",
+            "bytes=99999999999999999999-",
+            "bytes=--1",
+        ] {
+            assert!(!is_single_byte_range(unusable), "{unusable}");
+        }
+    }
 }

@@ -114,13 +114,20 @@ async fn pump(
                 });
             }
             frame = subscription.frames.recv() => {
-                if !relay(state, user.user_id, socket, frame?, &mut subscription.frames).await {
-                    return None;
+                match relay(state, user.user_id, socket, frame?, &mut subscription.frames).await {
+                    Sent::Yes => {}
+                    Sent::TooSlow => {
+                        tracing::warn!("socket too slow to take its frames; disconnecting");
+                        return None;
+                    }
+                    Sent::Failed => return None,
                 }
             }
             incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else {
-                    return None; // gone, with or without a close frame
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    Some(Err(err)) => return violation(err),
+                    None => return None, // gone, with or without a close frame
                 };
                 last_heard = Instant::now();
                 match message {
@@ -189,7 +196,7 @@ async fn relay(
     socket: &mut WebSocket,
     first: Outgoing,
     queue: &mut mpsc::Receiver<Outgoing>,
-) -> bool {
+) -> Sent {
     let mut delivered = Delivered::new(user);
     let batch = async {
         delivered.note(first.delivery);
@@ -201,11 +208,45 @@ async fn relay(
         }
         socket.flush().await
     };
-    let written = matches!(timeout(SEND_TIMEOUT, batch).await, Ok(Ok(())));
-    if written {
+    let sent = match timeout(SEND_TIMEOUT, batch).await {
+        Ok(Ok(())) => Sent::Yes,
+        Ok(Err(_)) => Sent::Failed,
+        Err(_) => Sent::TooSlow,
+    };
+    if let Sent::Yes = sent {
         delivered.record(state);
     }
-    written
+    sent
+}
+
+/// The close frame owed to a client whose frames broke the protocol (the
+/// socket cannot be read past them), or none when the connection itself
+/// failed. Without it clients saw 1006 and could not tell why.
+fn violation(err: axum::Error) -> Option<CloseFrame> {
+    use tungstenite::error::{Error, ProtocolError};
+    let err = err.into_inner();
+    let frame = match err.downcast_ref::<Error>() {
+        Some(Error::Utf8(_)) => close(close_code::INVALID, "text frames must be valid UTF-8"),
+        Some(Error::Capacity(_)) => close(close_code::SIZE, "frame too large (at most 64 KiB)"),
+        Some(Error::Protocol(ProtocolError::ResetWithoutClosingHandshake)) | None => {
+            return None;
+        }
+        Some(Error::Protocol(_) | Error::AttackAttempt) => {
+            close(close_code::PROTOCOL, "protocol violation")
+        }
+        Some(_) => return None,
+    };
+    tracing::info!(error = %err, "protocol violation; closing");
+    Some(frame)
+}
+
+/// How a write went.
+enum Sent {
+    Yes,
+    /// Not taken within [`SEND_TIMEOUT`]: a slow consumer.
+    TooSlow,
+    /// The connection failed.
+    Failed,
 }
 
 /// The newest message from someone else written to a socket of `user`, per
@@ -292,10 +333,14 @@ fn written(ok: bool) -> Result<(), Option<CloseFrame>> {
 }
 
 async fn send(socket: &mut WebSocket, message: Message) -> bool {
-    matches!(
-        timeout(SEND_TIMEOUT, socket.send(message)).await,
-        Ok(Ok(()))
-    )
+    match timeout(SEND_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(_)) => false,
+        Err(_) => {
+            tracing::warn!("socket too slow to take a frame; disconnecting");
+            false
+        }
+    }
 }
 
 /// Answers this socket alone.

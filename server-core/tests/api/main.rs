@@ -4,6 +4,7 @@
 mod accounts;
 mod extensions;
 mod files;
+mod hardening;
 mod helpers;
 mod messages;
 mod ws;
