@@ -189,6 +189,8 @@ export const api = {
   login: (username, password) =>
     request("POST", "/login", { json: { username, password }, auth: false }),
   logout: () => request("POST", "/logout"),
+  /** Sets the HttpOnly cookie that lets the browser download files. */
+  sessionCookie: () => request("POST", "/session-cookie"),
   users: () => request("GET", "/users"),
   /** Oldest first; with `limit`, only the newest that many. */
   messages: (otherId, limit = null) =>

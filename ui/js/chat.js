@@ -360,7 +360,12 @@ function main() {
   setSession(token, meId);
   setViewing(null);
 
-  refreshAll()
+  // Pictures and files are for logged-in people: the cookie lets <img> and
+  // links prove it (a login from before it existed has none yet).
+  api
+    .sessionCookie()
+    .catch(() => {})
+    .then(refreshAll)
     .then(() => {
       const last = Number(sessionStorage.getItem(LAST_PEER_KEY));
       if (users.get(last)) selectPeer(users.get(last));

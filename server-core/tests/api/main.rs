@@ -2,6 +2,7 @@
 //! directory, driven over real HTTP and WebSocket connections.
 
 mod accounts;
+mod conversations;
 mod extensions;
 mod files;
 mod hardening;
