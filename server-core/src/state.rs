@@ -74,12 +74,19 @@ impl AppState {
     /// Prepares the data directory and opens the SQLite database in it
     /// (migrating it), with the in-process bus: a server alone.
     pub async fn open(config: Config) -> Result<Self, StartError> {
-        let path = config.data_dir().join("chatterbox.db");
+        let dir = config.data_dir();
         let (feed, committed) = flume::bounded(FEED_QUEUE);
-        let db = tokio::task::spawn_blocking(move || Db::open(&path, feed))
-            .await
-            .map_err(|e| StartError::Database(e.to_string()))?
-            .map_err(|e| StartError::Database(e.to_string()))?;
+        let db = tokio::task::spawn_blocking(move || {
+            // The first run on a machine: the directory is ours to make.
+            std::fs::create_dir_all(&dir).map_err(|source| StartError::DataDir {
+                path: dir.clone(),
+                source,
+            })?;
+            Db::open(&dir.join("chatterbox.db"), feed)
+                .map_err(|e| StartError::Database(e.to_string()))
+        })
+        .await
+        .map_err(|e| StartError::Database(e.to_string()))??;
         let backends = Backends {
             store: Arc::new(db),
             committed,

@@ -415,3 +415,18 @@ async fn accounts_survive_a_restart() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn a_first_run_makes_its_data_directory() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let fresh = parent.path().join("not").join("there").join("yet");
+    let mut config = server_core::Config::new(&fresh);
+    config.bind = "127.0.0.1:0".parse().expect("address");
+
+    let server = server_core::Server::start(config)
+        .await
+        .expect("a server starts on a data directory that does not exist yet");
+
+    assert!(fresh.join("chatterbox.db").is_file());
+    server.shutdown().await.expect("clean shutdown");
+}
