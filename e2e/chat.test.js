@@ -20,16 +20,21 @@ const fx = useFixture({ before, after }, {
 });
 
 test("each sees the other online", async () => {
-  await userRow(alice.page, bob.user.id).and(alice.page.locator('[data-online="true"]')).waitFor();
-  await userRow(bob.page, alice.user.id).and(bob.page.locator('[data-online="true"]')).waitFor();
-  assert.match(await userRow(alice.page, bob.user.id).locator(".user-name").textContent(), /^\s*bob\s*$/);
-  assert.match(await userRow(alice.page, bob.user.id).locator(".user-status").textContent(), /Online/i);
-  assert.match(await userRow(bob.page, alice.user.id).locator(".user-status").textContent(), /Online/i);
+  // Everyone can be reached through New message, with their presence.
+  await alice.page.getByRole("button", { name: "New message" }).click();
+  const bobInPicker = alice.page.locator(`#people-list > li[data-user-id="${bob.user.id}"]`);
+  await bobInPicker.waitFor();
+  await waitForText(alice.page, `#people-list > li[data-user-id="${bob.user.id}"] .person-status`, /Online/i);
+  assert.match(await bobInPicker.locator(".person-name").textContent(), /^\s*bob\s*$/);
+  await alice.page.keyboard.press("Escape");
+
+  await openConversation(alice.page, bob.user);
+  await openConversation(bob.page, alice.user);
+  await waitForText(alice.page, "#peer-status", /Online/i);
+  await waitForText(bob.page, "#peer-status", /Online/i);
 });
 
 test("typing shows on the other side, and goes when the message arrives", async () => {
-  await openConversation(alice.page, bob.user);
-  await openConversation(bob.page, alice.user);
   assert.equal((await bob.page.locator("#typing").textContent()).trim(), "", "nobody typing yet");
 
   const input = alice.page.locator("#message-input");
@@ -128,9 +133,15 @@ test("no script errors on either page during the conversation", () => {
   assert.deepEqual(bob.page.errors, [], "bob's page");
 });
 
+test("the direct conversation is in both sidebars, with the other online", async () => {
+  await userRow(alice.page, bob.user.id).and(alice.page.locator('[data-online="true"]')).waitFor();
+  await userRow(bob.page, alice.user.id).and(bob.page.locator('[data-online="true"]')).waitFor();
+  assert.match(await userRow(alice.page, bob.user.id).locator(".conv-name").textContent(), /^\s*bob\s*$/);
+});
+
 test("someone leaving shows as offline with a last-seen time", async () => {
   await bob.context.close();
   const row = userRow(alice.page, bob.user.id);
   await row.and(alice.page.locator('[data-online="false"]')).waitFor({ timeout: WAIT_MS });
-  await waitForText(alice.page, `#user-list > li[data-user-id="${bob.user.id}"] .user-status`, /Last seen/i);
+  await waitForText(alice.page, "#peer-status", /Last seen/i);
 });
