@@ -126,6 +126,7 @@ function main() {
         setViewing({ conversationId: c.conversation_id, peerId: c.user_id });
         if (store.has(c.conversation_id)) sidebar.select(c.conversation_id);
         renderTyping();
+        refreshOpenDetail(); // its members' read positions, for receipts
       },
       focusComposer: () => composer.focus(),
     },
@@ -284,6 +285,7 @@ function main() {
     conversation.update(detail);
     conversation.refreshReceipts();
     renderHeader();
+    els.chat.dataset.members = "loaded"; // receipts now say what the server knows
   }
 
   function refreshOpenDetail() {
@@ -313,6 +315,7 @@ function main() {
       removedFrom = null;
       sidebar.select(c.conversation_id ?? null);
       receipts.reset(c.kind, []);
+      delete els.chat.dataset.members;
       conversation.open(c);
       composer.value = drafts.get(keyOf(c)) ?? "";
       sessionStorage.setItem(LAST_OPEN_KEY, keyOf(c));

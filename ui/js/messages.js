@@ -413,8 +413,10 @@ export class Conversation {
     if (!page.length) return;
     const firstOld = this.#listEl.firstElementChild; // always a day line
     const firstView = [...this.#items.values()].find((v) => v.li === firstOld?.nextElementSibling) ?? null;
-    const heightBefore = this.#scrollEl.scrollHeight;
-    const topBefore = this.#scrollEl.scrollTop;
+    // The first entry shown stays where it is on screen (whatever the seam
+    // below does to the heights around it).
+    const anchor = firstView?.li ?? this.#listEl.firstElementChild;
+    const anchorTop = anchor?.getBoundingClientRect().top ?? 0;
 
     const fragment = document.createDocumentFragment();
     let last = null;
@@ -436,7 +438,7 @@ export class Conversation {
       this.#group(firstView, last);
     }
     this.#listEl.prepend(fragment);
-    this.#scrollEl.scrollTop = topBefore + (this.#scrollEl.scrollHeight - heightBefore);
+    if (anchor) this.#scrollEl.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
   }
 
   #renderHistoryStatus() {
