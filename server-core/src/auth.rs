@@ -22,7 +22,7 @@ use argon2::{
 };
 use axum::{
     extract::{FromRequestParts, Query},
-    http::{header, request::Parts},
+    http::{HeaderValue, header, request::Parts},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use governor::{
@@ -381,6 +381,45 @@ fn token_hash(token: &str) -> [u8; 32] {
 
 fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// The cookie by which a browser proves who it is when it downloads a file
+/// (`<img src>`, links). Its path is `/static`: it reaches no API route,
+/// so it can authorise nothing but downloads, and SameSite=Strict keeps
+/// other sites' pages from using it.
+pub const SESSION_COOKIE: &str = "chatterbox_session";
+
+impl Auth {
+    /// `Set-Cookie` for a session's download cookie, living as long as it.
+    pub fn session_cookie(&self, token: &str) -> HeaderValue {
+        cookie(token, self.session_secs)
+    }
+}
+
+/// `Set-Cookie` that clears the download cookie.
+pub fn expired_session_cookie() -> HeaderValue {
+    cookie("", 0)
+}
+
+fn cookie(token: &str, max_age: i64) -> HeaderValue {
+    // Tokens are URL-safe base64: always a valid header value.
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/static; Max-Age={max_age}; HttpOnly; SameSite=Strict"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("chatterbox_session=; Max-Age=0"))
+}
+
+/// The download cookie's token, if the request carries one.
+pub fn cookie_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, token)| token.to_owned())
+        .filter(|token| !token.is_empty())
 }
 
 /// The token a request carries in `Authorization: Bearer` or in the

@@ -389,8 +389,10 @@ impl Listener {
             .join(server_path.trim_start_matches('/'))
             .ok()?;
         let bytes = async {
+            // Pictures are served to logged-in users only.
             self.http
                 .get(url)
+                .bearer_auth(&self.token)
                 .timeout(Duration::from_secs(10))
                 .send()
                 .await?

@@ -6,6 +6,7 @@ use axum::{
     Router,
     extract::{ConnectInfo, State},
     http::Extensions,
+    http::{HeaderName, HeaderValue, header},
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::extract::{AuthedJson, Json};
 use crate::{
-    auth::{AuthUser, Unauthorized},
+    auth::{self, AuthUser, Token, Unauthorized},
     domain::accounts,
     error::{AppError, AppResult},
     state::AppState,
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/register", post(register))
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route("/session-cookie", post(session_cookie))
         .route("/change-password", post(change_password))
         .route("/users", get(list_users))
 }
@@ -65,7 +67,7 @@ async fn login(
     State(state): State<AppState>,
     extensions: Extensions,
     Json(body): Json<Credentials>,
-) -> AppResult<Json<LoginAnswer>> {
+) -> AppResult<([(HeaderName, HeaderValue); 1], Json<LoginAnswer>)> {
     let refused = AppError::Unauthorized("Invalid credentials");
     if body.username.len() > 64 || body.password.len() > 1024 {
         return Err(refused);
@@ -84,15 +86,39 @@ async fn login(
     };
     let token = state.auth.start_session(user_id).await?;
     tracing::info!(user_id, "logged in");
-    Ok(Json(LoginAnswer { token, user_id }))
+    let cookie = state.auth.session_cookie(&token);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(LoginAnswer { token, user_id }),
+    ))
 }
 
 async fn logout(
     State(state): State<AppState>,
     user: AuthUser<Unauthorized>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<([(HeaderName, HeaderValue); 1], Json<Value>)> {
     accounts::logout(&state, user.plain()).await?;
-    Ok(Json(json!({ "message": "Logged out" })))
+    Ok((
+        [(header::SET_COOKIE, auth::expired_session_cookie())],
+        Json(json!({ "message": "Logged out" })),
+    ))
+}
+
+/// Ours: sets the file-download cookie for a page that logged in before it
+/// existed (or whose cookie was cleared).
+async fn session_cookie(
+    State(state): State<AppState>,
+    token: Token,
+) -> AppResult<([(HeaderName, HeaderValue); 1], Json<Value>)> {
+    let token = token.0.unwrap_or_default();
+    let _: AuthUser = state
+        .auth
+        .authenticate(Some(&token), "Invalid token")
+        .await?;
+    Ok((
+        [(header::SET_COOKIE, state.auth.session_cookie(&token))],
+        Json(json!({ "message": "Cookie set" })),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -9,14 +9,15 @@
 
 use axum::{
     Router,
-    extract::Request,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    middleware::{map_request, map_response},
+    extract::{FromRequestParts, Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::{map_request_with_state, map_response},
     response::{IntoResponse, Response},
 };
 use tower_http::services::ServeDir;
 
 use crate::{
+    auth::{AuthUser, Token, cookie_token},
     error::AppError,
     files::{Folder, INLINE_IMAGES, is_stored_name},
     state::AppState,
@@ -36,20 +37,41 @@ pub fn router(state: &AppState) -> Router<AppState> {
     // The last layer added runs first: screen, then serve, then harden.
     router
         .layer(map_response(harden))
-        .layer(map_request(screen))
+        .layer(map_request_with_state(state.clone(), screen))
 }
 
-/// Refuses names we never store, and drops a `Range` we would not honour.
-async fn screen(mut request: Request) -> Result<Request, AppError> {
-    let name = request
-        .uri()
-        .path()
+/// Refuses names we never store and those who may not have the file, and
+/// drops a `Range` we would not honour. A chat file is for the members of
+/// its conversation, a profile picture for anyone logged in; the caller
+/// proves who they are with the token (header or query) or, from a
+/// browser's `<img>` or link, the session cookie. Anonymous callers get
+/// 401; a file one may not have is as absent as one that does not exist.
+async fn screen(State(state): State<AppState>, mut request: Request) -> Result<Request, AppError> {
+    let path = request.uri().path().to_owned();
+    let (folder, name) = path
         .strip_prefix("/static/")
         .and_then(|rest| rest.split_once('/'))
-        .map_or("", |(_folder, name)| name);
+        .unwrap_or_default();
     if name.len() > MAX_NAME_BYTES || !is_stored_name(name) {
         return Err(AppError::NotFound("File not found"));
     }
+    // Other methods get their 405 from the files service, whoever asks.
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return Ok(request);
+    }
+    let stored = format!("static/{folder}/{name}");
+    let (mut parts, body) = request.into_parts();
+    let Ok(Token(token)) = Token::from_request_parts(&mut parts, &state).await;
+    let token = token.or_else(|| cookie_token(&parts.headers));
+    let user: AuthUser = state
+        .auth
+        .authenticate(token.as_deref(), "Log in to download files")
+        .await?;
+    if folder == Folder::Chat.dir_name() && !state.store.may_download(user.user_id, &stored).await?
+    {
+        return Err(AppError::NotFound("File not found"));
+    }
+    request = Request::from_parts(parts, body);
     ignore_unusable_range(request.headers_mut());
     Ok(request)
 }

@@ -43,8 +43,9 @@ pub enum ClientFrame {
     },
 }
 
-/// What the server sends.
-#[derive(Debug, Clone, Serialize)]
+/// What the server sends. Clients in Rust (the desktop app) read frames
+/// with the same type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
     /// A message in a direct conversation.
@@ -53,14 +54,14 @@ pub enum ServerEvent {
         message: MessageView,
         /// Ours: the message's place in the event log; absent on the echo
         /// of a resend, whose event was sent the first time.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         seq: Option<Seq>,
     },
     /// Ours: a message or notice in a room or group.
     Message {
         #[serde(flatten)]
         message: MessageView,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         seq: Option<Seq>,
     },
     /// An edit in a direct conversation.
@@ -89,7 +90,7 @@ pub enum ServerEvent {
         sender_id: UserId,
         is_typing: bool,
         /// Ours: the conversation typed in, once it exists.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
     },
     Presence {
@@ -111,12 +112,12 @@ pub enum ServerEvent {
     Error {
         detail: String,
         /// Ours: the `client_id` of the frame that failed, if it had one.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Edit {
     pub message_id: MessageId,
     pub new_content: String,
@@ -225,7 +226,7 @@ pub fn parse(text: &str) -> (Option<String>, Result<ClientFrame, String>) {
 
 /// A message as the contract shows it: in history, in `private_message`
 /// frames and as the answer to `/upload-file`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageView {
     pub id: MessageId,
     pub sender_id: UserId,
@@ -247,13 +248,13 @@ pub struct MessageView {
     pub mime_type: Option<String>,
     pub edited_at: Option<String>,
     /// Ours: what a notice says happened.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<Notice>,
     /// Ours: when it was deleted; its content and file are gone.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
     /// Ours: the sender's tag from the frame that sent it, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
 }
 
@@ -282,5 +283,92 @@ impl MessageView {
             deleted_at: message.deleted_at.map(timestamp),
             client_id: message.client_id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FileMeta, NoticeAction};
+
+    fn conversation(kind: ConversationKind) -> Conversation {
+        Conversation {
+            id: 4,
+            kind,
+            title: None,
+            members: vec![1, 2],
+        }
+    }
+
+    fn message(body: Body) -> Message {
+        Message {
+            id: 9,
+            conversation_id: 4,
+            sender_id: 1,
+            body,
+            created_at: crate::store::now(),
+            edited_at: None,
+            deleted_at: None,
+            client_id: Some("c-1".into()),
+        }
+    }
+
+    #[test]
+    fn frames_read_back_as_they_were_written() {
+        let file = Body::File(FileMeta {
+            path: "static/files/1_ab_x.pdf".into(),
+            name: "x.pdf".into(),
+            size: 3,
+            mime_type: "application/pdf".into(),
+        });
+        let notice = Body::Notice(Notice {
+            action: NoticeAction::Added,
+            user_id: Some(2),
+            title: None,
+        });
+        let frames = [
+            ServerEvent::message(
+                message(Body::Text("hi".into())),
+                &conversation(ConversationKind::Direct),
+                Some(5),
+            ),
+            ServerEvent::message(message(file), &conversation(ConversationKind::Room), None),
+            ServerEvent::message(
+                message(notice),
+                &conversation(ConversationKind::Group),
+                Some(6),
+            ),
+            ServerEvent::Synced { seq: 7 },
+        ];
+        for frame in frames {
+            let text = serde_json::to_string(&frame).unwrap();
+            assert_eq!(
+                serde_json::from_str::<ServerEvent>(&text).unwrap(),
+                frame,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn direct_conversations_keep_the_contracts_frame_and_rooms_get_their_own() {
+        let direct = ServerEvent::message(
+            message(Body::Text("hi".into())),
+            &conversation(ConversationKind::Direct),
+            Some(5),
+        );
+        let room = ServerEvent::message(
+            message(Body::Text("hi".into())),
+            &conversation(ConversationKind::Room),
+            Some(5),
+        );
+
+        let direct = serde_json::to_value(direct).unwrap();
+        let room = serde_json::to_value(room).unwrap();
+
+        assert_eq!(direct["type"], "private_message");
+        assert_eq!(direct["receiver_id"], 2);
+        assert_eq!(room["type"], "message");
+        assert!(room["receiver_id"].is_null());
     }
 }

@@ -127,8 +127,14 @@ fn partials(app: &TestApp) -> Vec<String> {
 }
 
 /// Fetches a served picture and checks it is shown inline, as the bytes sent.
-async fn assert_served_inline(app: &TestApp, path: &str, bytes: &[u8], mime: &str) {
-    let response = app.get_file(path).await;
+async fn assert_served_inline(
+    app: &TestApp,
+    viewer: &TestUser,
+    path: &str,
+    bytes: &[u8],
+    mime: &str,
+) {
+    let response = app.get_file(viewer, path).await;
     assert_eq!(response.status(), StatusCode::OK, "GET {path}");
     assert_eq!(header_of(&response, header::CONTENT_TYPE), mime);
     assert_eq!(
@@ -164,7 +170,7 @@ async fn a_profile_picture_sent_with_the_token_field_first_becomes_the_profile()
     let path = body["path"].as_str().expect("path");
     assert!(assert_stored_name(path, "uploads", alice.id).ends_with("me.png"));
     assert_eq!(profile_of(&app, &alice, &alice).await["profile_pic"], path);
-    assert_served_inline(&app, path, TINY_PNG, "image/png").await;
+    assert_served_inline(&app, &alice, path, TINY_PNG, "image/png").await;
 }
 
 #[tokio::test]
@@ -187,7 +193,7 @@ async fn a_profile_picture_sent_with_the_token_field_after_the_file_is_accepted(
     let path = body["path"].as_str().expect("path");
     assert_stored_name(path, "uploads", alice.id);
     assert_eq!(profile_of(&app, &bob, &alice).await["profile_pic"], path);
-    assert_served_inline(&app, path, TINY_PNG, "image/png").await;
+    assert_served_inline(&app, &alice, path, TINY_PNG, "image/png").await;
 }
 
 #[tokio::test]
@@ -234,7 +240,7 @@ async fn png_jpeg_gif_and_webp_pictures_are_served_with_the_type_their_bytes_hav
         // Assert
         let path = body["path"].as_str().expect("path");
         assert_stored_name(path, "uploads", alice.id);
-        assert_served_inline(&app, path, bytes, mime).await;
+        assert_served_inline(&app, &alice, path, bytes, mime).await;
     }
 }
 
@@ -304,7 +310,10 @@ async fn replacing_a_profile_picture_deletes_the_old_file() {
         uploads(&app),
         [assert_stored_name(new, "uploads", alice.id)]
     );
-    assert_eq!(app.get_file(&old).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_file(&alice, &old).await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(profile_of(&app, &alice, &alice).await["profile_pic"], new);
 }
 
@@ -332,7 +341,10 @@ async fn removing_the_profile_picture_clears_it_and_deletes_its_file() {
     assert_eq!(body, json!({ "message": "Profile removed" }));
     assert!(profile_of(&app, &alice, &alice).await["profile_pic"].is_null());
     assert!(uploads(&app).is_empty(), "the file is deleted");
-    assert_eq!(app.get_file(&path).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_file(&alice, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -554,7 +566,7 @@ async fn a_sent_file_is_answered_pushed_to_both_parties_and_kept_in_history() {
     assert_eq!(listed["file_path"], path);
     assert!(listed["content"].is_null());
 
-    let served = app.get_file(path).await;
+    let served = app.get_file(&alice, path).await;
     assert_eq!(served.status(), StatusCode::OK);
     assert_eq!(served.bytes().await.expect("body"), bytes);
 }
@@ -580,7 +592,7 @@ async fn html_and_svg_files_are_served_as_downloads_never_as_pages() {
         let path = sent["file_path"].as_str().expect("file_path");
 
         // Act
-        let response = app.get_file(path).await;
+        let response = app.get_file(&alice, path).await;
 
         // Assert
         assert_eq!(response.status(), StatusCode::OK, "{name}");
@@ -627,7 +639,7 @@ async fn pictures_sent_as_files_are_shown_inline() {
         // Assert
         assert_eq!(sent["mime_type"], mime, "{name}");
         let path = sent["file_path"].as_str().expect("file_path");
-        assert_served_inline(&app, path, bytes, mime).await;
+        assert_served_inline(&app, &alice, path, bytes, mime).await;
     }
 }
 
@@ -675,7 +687,7 @@ async fn hostile_file_names_cannot_leave_the_files_folder() {
         } else {
             assert_eq!(file_name, shown, "{name:?}");
         }
-        let served = app.get_file(path).await;
+        let served = app.get_file(&alice, path).await;
         assert_eq!(served.status(), StatusCode::OK, "{name:?}");
         assert_eq!(served.bytes().await.expect("body"), bytes, "{name:?}");
     }
@@ -728,7 +740,7 @@ async fn a_file_of_exactly_the_upload_limit_is_accepted() {
     // Assert
     assert_eq!(sent["file_size"], MIB);
     let served = app
-        .get_file(sent["file_path"].as_str().expect("path"))
+        .get_file(&alice, sent["file_path"].as_str().expect("path"))
         .await;
     assert_eq!(served.bytes().await.expect("body").len(), MIB);
     assert!(partials(&app).is_empty());
@@ -847,6 +859,7 @@ async fn a_file_upload_with_a_bad_token_is_refused_with_401_and_not_kept() {
 async fn a_missing_uploaded_file_is_a_json_404() {
     // Arrange
     let app = spawn_app().await;
+    let alice = app.user("alice").await;
 
     for path in [
         "static/files/does-not-exist",
@@ -855,7 +868,7 @@ async fn a_missing_uploaded_file_is_a_json_404() {
         "static/nothing-here.css",
     ] {
         // Act
-        let response = app.get_file(path).await;
+        let response = app.get_file(&alice, path).await;
 
         // Assert
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
@@ -935,7 +948,7 @@ async fn uploaded_files_cannot_be_posted_to() {
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(header_of(&response, header::ALLOW).contains("GET"));
     assert!(!detail(response).await.is_empty());
-    assert_served_inline(&app, &path, TINY_PNG, "image/png").await;
+    assert_served_inline(&app, &alice, &path, TINY_PNG, "image/png").await;
 }
 
 // Pages and their assets.
@@ -983,7 +996,7 @@ async fn stylesheets_and_the_default_picture_are_served_with_their_types() {
         ("static/default.png", "image/png"),
     ] {
         // Act
-        let response = app.get_file(path).await;
+        let response = app.get_file_anonymously(path).await;
 
         // Assert
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -1227,9 +1240,9 @@ async fn pictures_about_texts_and_files_survive_a_restart() {
     let profile = profile_of(&app, &bob, &alice).await;
     assert_eq!(profile["profile_pic"], picture);
     assert_eq!(profile["about"], "still here");
-    assert_served_inline(&app, &picture, TINY_GIF, "image/gif").await;
+    assert_served_inline(&app, &bob, &picture, TINY_GIF, "image/gif").await;
     let path = sent["file_path"].as_str().expect("file_path");
-    let file = app.get_file(path).await;
+    let file = app.get_file(&bob, path).await;
     assert_eq!(file.status(), StatusCode::OK);
     assert_eq!(file.bytes().await.expect("body"), &b"remember me"[..]);
     let history = app.history(&bob, alice.id).await;

@@ -81,6 +81,7 @@ async fn failed_preconditions_and_unsatisfiable_ranges_get_json_bodies() {
     let precondition = app
         .client
         .get(&url)
+        .bearer_auth(&alice.token)
         .header(header::IF_UNMODIFIED_SINCE, "Thu, 01 Jan 1970 00:00:00 GMT")
         .send()
         .await
@@ -88,6 +89,7 @@ async fn failed_preconditions_and_unsatisfiable_ranges_get_json_bodies() {
     let range = app
         .client
         .get(&url)
+        .bearer_auth(&alice.token)
         .header(header::RANGE, "bytes=1000-")
         .send()
         .await
@@ -123,6 +125,7 @@ async fn an_unparsable_range_is_ignored_and_the_whole_file_served() {
         let response = app
             .client
             .get(&url)
+            .bearer_auth(&alice.token)
             .header(header::RANGE, range)
             .send()
             .await
@@ -135,6 +138,7 @@ async fn an_unparsable_range_is_ignored_and_the_whole_file_served() {
     let partial = app
         .client
         .get(&url)
+        .bearer_auth(&alice.token)
         .header(header::RANGE, "bytes=2-4")
         .send()
         .await

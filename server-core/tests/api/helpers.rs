@@ -326,8 +326,19 @@ impl TestApp {
         self.post_multipart(&path, form).await
     }
 
-    /// GETs a path as the API gives it (`static/…`, no leading slash).
-    pub async fn get_file(&self, path: &str) -> Response {
+    /// GETs a path as the API gives it (`static/…`, no leading slash), as
+    /// `user` (`Authorization: Bearer`).
+    pub async fn get_file(&self, user: &TestUser, path: &str) -> Response {
+        self.client
+            .get(self.url(&format!("/{path}")))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GETs a path as the API gives it with no credentials at all.
+    pub async fn get_file_anonymously(&self, path: &str) -> Response {
         self.client
             .get(self.url(&format!("/{path}")))
             .send()

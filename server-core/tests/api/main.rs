@@ -1,7 +1,9 @@
 //! Black-box tests: the real server on 127.0.0.1:0 with a temporary data
 //! directory, driven over real HTTP and WebSocket connections.
 
+mod access;
 mod accounts;
+mod conversations;
 mod extensions;
 mod files;
 mod hardening;

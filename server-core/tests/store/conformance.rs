@@ -6,8 +6,8 @@ use std::{any::Any, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use server_core::store::{
-    Body, Change, Committed, ConversationId, ConversationKind, FileMeta, NewMessage, Page, Posted,
-    Store, StoreError, UserId, now,
+    Body, Change, Committed, ConversationId, ConversationKind, FileMeta, MembershipChange,
+    NewConversation, NewMessage, NoticeAction, Page, Posted, Role, Store, StoreError, UserId, now,
 };
 
 /// A fresh, empty store and the feed of the events it commits.
@@ -38,6 +38,12 @@ macro_rules! suite {
             history_is_for_members_only,
             summaries_come_most_recent_first_with_unread_counts,
             a_stored_file_reads_back_whole,
+            rooms_and_groups_start_with_their_creator_as_admin_and_a_notice,
+            only_open_rooms_may_be_joined_and_direct_conversations_not_left,
+            only_admins_change_membership_and_an_admin_remains,
+            deleting_leaves_a_tombstone_and_hands_back_the_file,
+            read_positions_only_move_forward_and_reach_those_who_share,
+            a_backfill_shows_each_member_their_window_of_the_log,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
@@ -536,4 +542,315 @@ pub async fn a_stored_file_reads_back_whole(subject: Subject) {
     assert_eq!(history[0].body, Body::File(file_meta()));
     assert_eq!(history[0].sender_id, alice);
     assert_eq!(history[0].conversation_id, conversation);
+}
+
+async fn group_of(
+    subject: &Subject,
+    kind: ConversationKind,
+    creator: UserId,
+    members: Vec<UserId>,
+) -> ConversationId {
+    let new = NewConversation {
+        creator,
+        kind,
+        title: "Team".into(),
+        members,
+    };
+    let id = subject
+        .store
+        .create_conversation(new, now())
+        .await
+        .expect("created");
+    drain(subject);
+    id
+}
+
+pub async fn rooms_and_groups_start_with_their_creator_as_admin_and_a_notice(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
+
+    let group = store
+        .create_conversation(
+            NewConversation {
+                creator: alice,
+                kind: ConversationKind::Group,
+                title: "Team".into(),
+                members: vec![bob],
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let direct = store
+        .create_conversation(
+            NewConversation {
+                creator: alice,
+                kind: ConversationKind::Direct,
+                title: "no".into(),
+                members: vec![bob],
+            },
+            now(),
+        )
+        .await;
+
+    let event = next_event(&subject).await;
+    assert_eq!(event.conversation.id, group);
+    assert_eq!(event.conversation.kind, ConversationKind::Group);
+    assert_eq!(event.conversation.title.as_deref(), Some("Team"));
+    assert_eq!(event.audience, vec![alice, bob]);
+    let Change::Posted(notice) = &event.change else {
+        panic!("a notice is posted");
+    };
+    assert!(matches!(&notice.body, Body::Notice(n) if n.action == NoticeAction::Created));
+    assert!(matches!(direct, Err(StoreError::NotARoom)), "{direct:?}");
+    let (summary, members) = store.summary(bob, group).await.unwrap();
+    assert_eq!(summary.role, Role::Member);
+    let roles: Vec<(UserId, Role)> = members.iter().map(|m| (m.user_id, m.role)).collect();
+    assert_eq!(roles, vec![(alice, Role::Admin), (bob, Role::Member)]);
+}
+
+pub async fn only_open_rooms_may_be_joined_and_direct_conversations_not_left(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
+    let room = group_of(&subject, ConversationKind::Room, alice, vec![]).await;
+    let group = group_of(&subject, ConversationKind::Group, alice, vec![]).await;
+    let direct = store.direct_conversation(alice, bob).await.unwrap();
+
+    let into_group = store
+        .change_membership(bob, group, MembershipChange::Join, now())
+        .await;
+    let out_of_direct = store
+        .change_membership(bob, direct, MembershipChange::Leave, now())
+        .await;
+    store
+        .change_membership(bob, room, MembershipChange::Join, now())
+        .await
+        .unwrap();
+    let joined = next_event(&subject).await;
+    store
+        .change_membership(bob, room, MembershipChange::Join, now())
+        .await
+        .unwrap();
+
+    assert!(
+        matches!(into_group, Err(StoreError::ConversationNotFound)),
+        "{into_group:?}"
+    );
+    assert!(
+        matches!(out_of_direct, Err(StoreError::NotARoom)),
+        "{out_of_direct:?}"
+    );
+    assert_eq!(joined.conversation.members, vec![alice, bob]);
+    assert!(
+        subject.committed.is_empty(),
+        "joining twice changes nothing"
+    );
+    let rooms = store.open_rooms(bob).await.unwrap();
+    assert!(
+        rooms
+            .iter()
+            .any(|r| r.id == room && r.joined && r.member_count == 2)
+    );
+    assert!(
+        rooms.iter().all(|r| r.id != group),
+        "private groups are not listed"
+    );
+}
+
+pub async fn only_admins_change_membership_and_an_admin_remains(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob, carol) = (
+        user(&subject, "alice").await,
+        user(&subject, "bob").await,
+        user(&subject, "carol").await,
+    );
+    let group = group_of(&subject, ConversationKind::Group, alice, vec![bob]).await;
+
+    let by_member = store
+        .change_membership(bob, group, MembershipChange::Add(carol), now())
+        .await;
+    let last_admin = store
+        .change_membership(
+            alice,
+            group,
+            MembershipChange::SetRole(alice, Role::Member),
+            now(),
+        )
+        .await;
+    store
+        .change_membership(alice, group, MembershipChange::Leave, now())
+        .await
+        .unwrap();
+    let left = next_event(&subject).await;
+    let promoted = next_event(&subject).await;
+
+    assert!(
+        matches!(by_member, Err(StoreError::NotAnAdmin)),
+        "{by_member:?}"
+    );
+    assert!(
+        matches!(last_admin, Err(StoreError::LastAdmin)),
+        "{last_admin:?}"
+    );
+    assert_eq!(
+        left.audience,
+        vec![bob, alice],
+        "the leaver hears of it too"
+    );
+    let Change::Posted(notice) = &promoted.change else {
+        panic!("a notice");
+    };
+    assert!(
+        matches!(&notice.body, Body::Notice(n) if n.action == NoticeAction::Promoted && n.user_id == Some(bob))
+    );
+    assert_eq!(store.summary(bob, group).await.unwrap().0.role, Role::Admin);
+    assert!(matches!(
+        store.summary(alice, group).await,
+        Err(StoreError::NotAMember)
+    ));
+}
+
+pub async fn deleting_leaves_a_tombstone_and_hands_back_the_file(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
+    let room = group_of(&subject, ConversationKind::Room, alice, vec![bob]).await;
+    let (_, bobs) = post(store, text(room, bob, "bob's")).await;
+    let file = NewMessage {
+        body: Body::File(file_meta()),
+        ..text(room, bob, "")
+    };
+    let (_, file_id) = post(store, file).await;
+    drain(&subject);
+
+    let missing = store.delete_message(bob, None, bobs + 1000, now()).await;
+    let wrong_room = store
+        .delete_message(bob, Some(room + 1000), bobs, now())
+        .await;
+    let path = store
+        .delete_message(bob, None, file_id, now())
+        .await
+        .unwrap();
+    let by_admin = store
+        .delete_message(alice, Some(room), bobs, now())
+        .await
+        .unwrap();
+    let again = store.delete_message(alice, None, bobs, now()).await;
+
+    assert!(matches!(missing, Err(StoreError::MessageNotFound)));
+    assert!(matches!(wrong_room, Err(StoreError::MessageNotFound)));
+    assert_eq!(path, Some(file_meta().path));
+    assert_eq!(by_admin, None);
+    assert!(matches!(again, Err(StoreError::MessageNotFound)));
+    let first = next_event(&subject).await;
+    assert_eq!(
+        first.change,
+        Change::Deleted {
+            message_id: file_id,
+            deleted_by: bob
+        }
+    );
+    let (_, history) = store.history(alice, room, Page::default()).await.unwrap();
+    let tombstones: Vec<_> = history
+        .iter()
+        .filter(|m| m.id == bobs || m.id == file_id)
+        .map(|m| (m.body.clone(), m.deleted_at.is_some()))
+        .collect();
+    assert_eq!(
+        tombstones,
+        vec![(Body::Deleted, true), (Body::Deleted, true)]
+    );
+    assert!(!store.may_download(alice, &file_meta().path).await.unwrap());
+}
+
+pub async fn read_positions_only_move_forward_and_reach_those_who_share(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob, carol) = (
+        user(&subject, "alice").await,
+        user(&subject, "bob").await,
+        user(&subject, "carol").await,
+    );
+    let room = group_of(&subject, ConversationKind::Room, alice, vec![bob, carol]).await;
+    let (_, first) = post(store, text(room, alice, "one")).await;
+    let (_, second) = post(store, text(room, alice, "two")).await;
+    store.set_read_receipts(carol, false).await.unwrap();
+    drain(&subject);
+
+    store.mark_read(bob, room, second, now()).await.unwrap();
+    let read = next_event(&subject).await;
+    store.mark_read(bob, room, first, now()).await.unwrap();
+    store
+        .mark_read(carol, room, second + 1000, now())
+        .await
+        .unwrap();
+    let carols = next_event(&subject).await;
+
+    assert_eq!(
+        read.change,
+        Change::Read {
+            user_id: bob,
+            message_id: second
+        }
+    );
+    assert_eq!(
+        read.audience,
+        vec![bob, alice],
+        "bob's devices and those who share"
+    );
+    assert_eq!(carols.audience, vec![carol], "carol shares with no one");
+    assert_eq!(
+        carols.change,
+        Change::Read {
+            user_id: carol,
+            message_id: second
+        },
+        "never past the newest message"
+    );
+    assert!(subject.committed.is_empty(), "moving back changes nothing");
+    assert_eq!(store.summary(bob, room).await.unwrap().0.last_read, second);
+    assert!(!store.read_receipts(carol).await.unwrap());
+    let (_, members) = store.summary(alice, room).await.unwrap();
+    let seen: Vec<_> = members.iter().map(|m| (m.user_id, m.last_read)).collect();
+    assert_eq!(
+        seen,
+        vec![(alice, Some(0)), (bob, Some(second)), (carol, None)]
+    );
+}
+
+pub async fn a_backfill_shows_each_member_their_window_of_the_log(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
+    let room = group_of(&subject, ConversationKind::Room, alice, vec![]).await;
+    let start = store.head().await.unwrap();
+    post(store, text(room, alice, "before bob")).await;
+    store
+        .change_membership(bob, room, MembershipChange::Join, now())
+        .await
+        .unwrap();
+    post(store, text(room, alice, "with bob")).await;
+    store
+        .change_membership(alice, room, MembershipChange::Remove(bob), now())
+        .await
+        .unwrap();
+    post(store, text(room, alice, "after bob")).await;
+
+    let bobs = store.events_after(bob, start, 100).await.unwrap();
+    let paged = store.events_after(alice, start, 2).await.unwrap();
+
+    let seen: Vec<Body> = bobs
+        .events
+        .iter()
+        .map(|e| match &e.change {
+            Change::Posted(m) => m.body.clone(),
+            other => panic!("only posts here: {other:?}"),
+        })
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(matches!(&seen[0], Body::Notice(n) if n.action == NoticeAction::Joined));
+    assert_eq!(seen[1], Body::Text("with bob".into()));
+    assert!(matches!(&seen[2], Body::Notice(n) if n.action == NoticeAction::Removed));
+    assert!(bobs.complete);
+    assert_eq!(bobs.seq, store.head().await.unwrap());
+    assert!(!paged.complete);
+    assert_eq!(paged.events.len(), 2);
+    assert_eq!(paged.seq, paged.events[1].seq);
 }
