@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   api, chatPages, createRoom, eventually, messageWithText, openConversation, openRoom, roomRow, sendMessage,
-  useFixture, waitForText,
+  storedId, useFixture, waitForText,
 } from "./harness.js";
 
 // The page backs off between attempts (capped, jittered); allow for a few.
@@ -90,7 +90,7 @@ test("messages, an edit and a delete missed while cut off arrive without a reloa
   await sendMessage(carol.page, "missed two");
   await sendMessage(alice.page, "missed three, soon edited");
   await sendMessage(carol.page, "missed four, soon deleted");
-  const editedId = await messageWithText(alice.page, "missed three, soon edited").getAttribute("data-id");
+  const editedId = await storedId(alice.page, "missed three, soon edited");
   // By id: while the editor is open, the text it is found by is gone.
   const edited = alice.page.locator(`#message-list > li.msg[data-id="${editedId}"]`);
   await edited.hover();
@@ -98,7 +98,7 @@ test("messages, an edit and a delete missed while cut off arrive without a reloa
   await edited.locator("textarea.edit-input").fill("missed three, edited");
   await edited.locator("textarea.edit-input").press("Enter");
   await waitForText(alice.page, `#message-list > li.msg[data-id="${editedId}"] .msg-text`, "missed three, edited");
-  const doomedId = await messageWithText(carol.page, "missed four, soon deleted").getAttribute("data-id");
+  const doomedId = await storedId(carol.page, "missed four, soon deleted");
   const doomed = carol.page.locator(`#message-list > li.msg[data-id="${doomedId}"]`);
   await doomed.hover();
   await doomed.getByRole("button", { name: "Delete message" }).click();

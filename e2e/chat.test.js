@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  api, gotoChat, messageWithText, openConversation, sendMessage, useFixture, userRow, waitForText, WAIT_MS,
+  api, gotoChat, messageWithText, openConversation, sendMessage, storedId, useFixture, userRow, waitForText, WAIT_MS,
 } from "./harness.js";
 
 let alice, bob; // { user, context, page }
@@ -126,6 +126,24 @@ test("user text renders literally and runs nothing", async () => {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
     assert.deepEqual(page.dialogs, [], "no alert() ran");
   }
+});
+
+test("a message deleted goes for both, and only its sender may delete it", async () => {
+  await sendMessage(alice.page, "this was a mistake");
+  const id = await storedId(alice.page, "this was a mistake");
+  const theirs = bob.page.locator(`#message-list > li.msg[data-id="${id}"]`);
+  await theirs.waitFor();
+  await theirs.hover();
+  assert.equal(await theirs.getByRole("button", { name: /Delete/ }).count(), 0, "bob cannot delete alice's message");
+
+  const mine = alice.page.locator(`#message-list > li.msg[data-id="${id}"]`);
+  await mine.hover();
+  await mine.getByRole("button", { name: "Delete message" }).click();
+  await alice.page.getByRole("dialog", { name: "Delete this message for everyone?" })
+    .getByRole("button", { name: "Delete" }).click();
+  await waitForText(bob.page, `#message-list > li.msg[data-id="${id}"] .msg-deleted`, "Message deleted");
+  await waitForText(alice.page, `#message-list > li.msg[data-id="${id}"] .msg-deleted`, "Message deleted");
+  await waitForText(bob.page, `#direct-list > li[data-user-id="${alice.user.id}"] .conv-preview`, "Message deleted");
 });
 
 test("no script errors on either page during the conversation", () => {

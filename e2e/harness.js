@@ -405,6 +405,14 @@ export function messageWithText(page, text) {
   });
 }
 
+/** Waits until the message `text` is stored (it has its id, not pending) and returns the id. */
+export async function storedId(page, text) {
+  const handle = await page.waitForFunction((t) => [...document.querySelectorAll("#message-list > li.msg")]
+    .find((li) => li.querySelector(".msg-text")?.textContent === t && /^\d+$/.test(li.dataset.id ?? ""))
+    ?.dataset.id, text);
+  return await handle.jsonValue();
+}
+
 /** Sends a text message through the composer: type it, press Enter. */
 export async function sendMessage(page, text) {
   const input = page.locator("#message-input");

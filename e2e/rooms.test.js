@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  api, chatPages, createRoom, messageWithText, openRoom, roomRow, sendMessage, useFixture, waitForText,
+  api, chatPages, createRoom, messageWithText, openRoom, roomRow, sendMessage, storedId, useFixture, waitForText,
 } from "./harness.js";
 
 let alice, bob, carol; // { user, context, page }
@@ -45,6 +45,11 @@ test("a room made through the page reaches its members at once, and all three ta
   }
   await notice(bob.page, "alice created “Lunch”").waitFor();
 
+  // Typing shows to the others in the room, with the typist's name.
+  await carol.page.locator("#message-input").pressSequentially("Count", { delay: 20 });
+  for (const { page: p } of [alice, bob]) await waitForText(p, "#typing", "carol is typing…");
+  await carol.page.locator("#message-input").fill("");
+
   await sendMessage(alice.page, "Pizza at noon?");
   await sendMessage(bob.page, "Yes please");
   await sendMessage(carol.page, "Count me in 🍕");
@@ -61,7 +66,7 @@ test("a room made through the page reaches its members at once, and all three ta
 
 test("a message deleted shows as deleted for everyone, live", async () => {
   await sendMessage(bob.page, "oops, wrong room");
-  const id = await messageWithText(bob.page, "oops, wrong room").getAttribute("data-id");
+  const id = await storedId(bob.page, "oops, wrong room");
   for (const { page: p } of [alice, carol]) await messageWithText(p, "oops, wrong room").waitFor();
 
   const mine = bob.page.locator(`#message-list > li.msg[data-id="${id}"]`);
@@ -80,7 +85,7 @@ test("a message deleted shows as deleted for everyone, live", async () => {
   assert.equal(await alicesOnCarol.getByRole("button", { name: /Delete/ }).count(), 0);
   // Alice made the room, so she is its admin and may.
   const carolsOnAlice = messageWithText(alice.page, "Count me in 🍕");
-  const carolsId = await carolsOnAlice.getAttribute("data-id");
+  const carolsId = await storedId(alice.page, "Count me in 🍕");
   await carolsOnAlice.hover();
   await carolsOnAlice.getByRole("button", { name: "Delete message from carol" }).click();
   await alice.page.getByRole("dialog", { name: "Delete this message from carol for everyone?" })

@@ -27,7 +27,7 @@ import { NewMessagePicker } from "./picker.js";
 import { CreateDialog, RoomBrowser } from "./rooms.js";
 import { MembersDialog } from "./members.js";
 import { confirmAction } from "./confirm.js";
-import { noticeSubject } from "./notices.js";
+import { noticeSubject, previewText } from "./notices.js";
 import { MessageAlerts } from "./alerts.js";
 import { initThemeToggle } from "./theme.js";
 import { isDesktop, onOpenConversation, saveFile, setSession, setViewing } from "./desktop.js";
@@ -61,6 +61,7 @@ function main() {
     peerStatus: byId("peer-status"),
     membersButton: byId("members-button"),
     typing: byId("typing"),
+    announcer: byId("announcer"),
     leftNote: byId("left-note"),
     toast: byId("toast"),
   };
@@ -237,6 +238,12 @@ function main() {
       : names.length === 1 ? `${names[0]} is typing…`
         : names.length === 2 ? `${names[0]} and ${names[1]} are typing…`
           : "Several people are typing…";
+  }
+
+  /** A screen reader hears a new message in the open conversation. */
+  function announce(msg) {
+    const who = people.get(msg.sender_id)?.username ?? "Someone";
+    els.announcer.textContent = `${who}: ${previewText(msg, (id) => people.name(id))}`;
   }
 
   // --- loading -------------------------------------------------------------
@@ -479,7 +486,10 @@ function main() {
     const open = conversation.holds(msg);
     // On screen at once (open, visible, scrolled to the end): not unread.
     const seen = !fromOther || (open && !document.hidden && conversation.atEnd);
-    if (open) conversation.add(msg);
+    if (open) {
+      conversation.add(msg);
+      if (fromOther && !msg.notice) announce(msg);
+    }
     applyMessage(msg, seen);
     if (msg.notice) onNotice(msg);
     else if (fromOther) {

@@ -35,12 +35,12 @@ export function noticeText(msg, name) {
   }
 }
 
-/** One line for a message: its text, "📎 name" for a file, or what happened. */
+/** One line for a message: its text, "File: name" for a file, or what happened. */
 export function previewText(msg, name) {
   if (!msg) return "";
   if (msg.notice) return capitalise(noticeText(msg, name));
   if (msg.deleted_at) return "Message deleted";
-  if (msg.file_path || msg.file_name) return `📎 ${msg.file_name ?? "File"}`;
+  if (msg.file_path || msg.file_name) return `File: ${msg.file_name ?? "unnamed"}`;
   return String(msg.content ?? "").replace(/\s+/g, " ").trim();
 }
 
