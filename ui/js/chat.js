@@ -6,7 +6,6 @@
 
 import { api, endSession, session } from "./api.js";
 import { byId, flash, setAvatar } from "./dom.js";
-import { formatPresence } from "./format.js";
 import { ChatSocket } from "./socket.js";
 import { ConnectionStatus } from "./connection.js";
 import { People } from "./people.js";
@@ -14,6 +13,8 @@ import { Conversations } from "./conversations.js";
 import { Sidebar, conversationName } from "./sidebar.js";
 import { Conversation } from "./messages.js";
 import { Receipts } from "./receipts.js";
+import { ReadMarks } from "./readmarks.js";
+import { ChatHeader } from "./header.js";
 import { Outbox } from "./outbox.js";
 import { Composer } from "./composer.js";
 import { Uploader, acceptDrops } from "./uploads.js";
@@ -27,15 +28,13 @@ import { NewMessagePicker } from "./picker.js";
 import { CreateDialog, RoomBrowser } from "./rooms.js";
 import { MembersDialog } from "./members.js";
 import { confirmAction } from "./confirm.js";
-import { noticeSubject, previewText } from "./notices.js";
+import { noticeSubject } from "./notices.js";
 import { MessageAlerts } from "./alerts.js";
 import { initThemeToggle } from "./theme.js";
 import { isDesktop, onOpenConversation, saveFile, setSession, setViewing } from "./desktop.js";
 
 const MAX_MESSAGE_CHARS = 10_000;
 const LAST_OPEN_KEY = "chatterbox.conversation"; // per tab, so a reload reopens the same conversation
-const MARK_READ_DELAY_MS = 150; // gathers a scroll's worth of "seen" into one mark_read
-const RECOUNT_DELAY_MS = 400;
 const FIRST_SYNC_WAIT_MS = 1500; // show the server's state even if the socket is slow to sync
 
 const token = session.token;
@@ -78,9 +77,8 @@ function main() {
   const socket = new ChatSocket(token);
   const connection = new ConnectionStatus(byId("connection"), byId("reconnect-banner"));
   const receipts = new Receipts(meId, people);
-  const readMarks = new Map(); // conversation id -> { id, timer }: a mark_read on its way
+  const readMarks = new ReadMarks(store, (frame) => socket.send(frame));
   const fetching = new Map(); // conversation id -> promise of GET /conversations/{id}
-  let recountTimer = null;
   let synced = false;
   let removedFrom = null; // the open conversation's id, if we were removed from it
 
@@ -93,6 +91,7 @@ function main() {
     meId,
     onSelect: (id) => openConversation(store.get(id)),
   });
+  const header = new ChatHeader(els, people, meId);
   const viewer = new ImageViewer(save);
   const userDialog = new UserDialog();
   const conversation = new Conversation({
@@ -117,7 +116,7 @@ function main() {
       },
       onView: (url, name) => viewer.open(url, name),
       onSave: save,
-      onSeen: markSeen,
+      onSeen: (c, messageId) => readMarks.seen(c.conversation_id, messageId),
       onAdopt: (c) => {
         // The first message named the direct conversation: key it by id now.
         const draftKey = `u${c.user_id}`;
@@ -209,41 +208,12 @@ function main() {
   }
 
   function renderHeader() {
-    const c = conversation.current;
-    if (!c) return;
-    const direct = c.kind === "direct";
-    els.peerName.textContent = conversationName(c, people, meId);
-    els.peerAvatar.hidden = !direct;
-    els.roomAvatar.hidden = direct;
-    els.membersButton.hidden = direct || removedFrom !== null;
-    if (direct) {
-      const peer = people.get(c.user_id);
-      setAvatar(els.peerAvatar, peer?.profile_pic ?? null);
-      const self = c.user_id === meId;
-      els.peerStatus.textContent = self ? "Only you can see this" : formatPresence(peer?.is_online, peer?.last_seen);
-      els.peerStatus.classList.toggle("online", !self && Boolean(peer?.is_online));
-    } else {
-      els.roomAvatar.className = `avatar room-avatar ${c.kind}`;
-      els.roomAvatar.textContent = (c.title ?? "#").trim().charAt(0).toUpperCase() || "#";
-      const count = c.member_count ?? 0;
-      els.peerStatus.textContent = `${c.kind === "room" ? "Room" : "Private group"} · ${count} member${count === 1 ? "" : "s"}`;
-      els.peerStatus.classList.remove("online");
-    }
+    header.render(conversation.current, removedFrom === null);
   }
 
   function renderTyping() {
     const c = conversation.current;
-    const names = c ? typingIn.typists(keyOf(c)).map((id) => people.get(id)?.username ?? "Someone") : [];
-    els.typing.textContent = names.length === 0 ? ""
-      : names.length === 1 ? `${names[0]} is typing…`
-        : names.length === 2 ? `${names[0]} and ${names[1]} are typing…`
-          : "Several people are typing…";
-  }
-
-  /** A screen reader hears a new message in the open conversation. */
-  function announce(msg) {
-    const who = people.get(msg.sender_id)?.username ?? "Someone";
-    els.announcer.textContent = `${who}: ${previewText(msg, (id) => people.name(id))}`;
+    header.typing(c ? typingIn.typists(keyOf(c)) : []);
   }
 
   // --- loading -------------------------------------------------------------
@@ -274,14 +244,6 @@ function main() {
       .finally(() => fetching.delete(id));
     fetching.set(id, job);
     return job;
-  }
-
-  /** Unread counts that only the server can tell (a read up to a middle message). */
-  function scheduleRecount() {
-    clearTimeout(recountTimer);
-    recountTimer = setTimeout(() => {
-      api.conversations().then((list) => store.set(list)).catch(() => {});
-    }, RECOUNT_DELAY_MS);
   }
 
   /** Members, their read positions and our role, for the open conversation. */
@@ -428,23 +390,6 @@ function main() {
     }
   }
 
-  /** What the reader has on screen counts as read: tell the server (once per scroll). */
-  function markSeen(c, messageId) {
-    const id = c.conversation_id;
-    const known = store.get(id);
-    const pending = readMarks.get(id);
-    if (messageId <= (known?.last_read_message_id ?? 0) || messageId <= (pending?.id ?? 0)) return;
-    clearTimeout(pending?.timer);
-    const mark = { id: messageId, timer: null };
-    mark.timer = setTimeout(() => {
-      readMarks.delete(id);
-      if (store.readUpTo(id, messageId)) scheduleRecount();
-      const sent = socket.send({ type: "mark_read", conversation_id: id, message_id: messageId });
-      if (!sent) api.markRead(id, messageId).catch(() => {});
-    }, MARK_READ_DELAY_MS);
-    readMarks.set(id, mark);
-  }
-
   /** The app's "Save as…" for a received file, with a word on how it went. */
   async function saveDownload(url, name) {
     try {
@@ -488,7 +433,7 @@ function main() {
     const seen = !fromOther || (open && !document.hidden && conversation.atEnd);
     if (open) {
       conversation.add(msg);
-      if (fromOther && !msg.notice) announce(msg);
+      if (fromOther && !msg.notice) header.announce(msg);
     }
     applyMessage(msg, seen);
     if (msg.notice) onNotice(msg);
@@ -540,7 +485,7 @@ function main() {
 
   socket.on("read", (frame) => {
     if (frame.user_id === meId) {
-      if (store.readUpTo(frame.conversation_id, frame.message_id)) scheduleRecount();
+      readMarks.moved(frame.conversation_id, frame.message_id);
       return;
     }
     if (conversation.current?.conversation_id === frame.conversation_id
