@@ -340,7 +340,7 @@ export class Conversation {
     const date = parseTimestamp(msg.timestamp) ?? new Date();
     this.#daySeparator(date);
     if (unreadLine) {
-      this.#listEl.append(el("li", { className: "unread-line", attrs: { role: "separator" } },
+      this.#listEl.append(el("li", { className: "unread-line", attrs: { role: "separator", "aria-label": "New messages" } },
         el("span", { text: "New messages" })));
       this.#last = { date, senderId: null };
     }
