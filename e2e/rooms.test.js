@@ -132,6 +132,10 @@ test("the members panel: make admin, rename, remove; each shows as a notice for 
   await panel.getByRole("button", { name: "Add", exact: true }).click();
   await notice(bob.page, "alice added carol").waitFor();
   await roomRow(carol.page, "Lunch crew").waitFor();
+  // Still on screen for her, the room takes her messages again.
+  await notice(carol.page, "alice added you").waitFor();
+  await carol.page.locator("#left-note").waitFor({ state: "hidden" });
+  assert.equal(await carol.page.locator("#message-input").isDisabled(), false);
   await rows.nth(2).waitFor();
   await page.keyboard.press("Escape");
   await panel.waitFor({ state: "hidden" });

@@ -463,6 +463,13 @@ function main() {
       }
       return;
     }
+    if (aboutMe && (action === "added" || action === "joined") && removedFrom === id) {
+      // Back in the conversation still on screen: writing works again.
+      removedFrom = null;
+      els.leftNote.hidden = true;
+      composer.setEnabled(true);
+      renderHeader();
+    }
     if (conversation.current?.conversation_id === id) refreshOpenDetail();
     if (members.openId === id) members.refresh(id);
     if (action === "added" && aboutMe) fetchConversation(id);

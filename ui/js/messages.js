@@ -394,7 +394,7 @@ export class Conversation {
     }
     if (seq !== this.#loadSeq) return;
     page = Array.isArray(page) ? page.filter((m) => !this.#items.has(m.id)) : [];
-    this.#hasOlder = page.length > 0 && page.length + 0 >= PAGE;
+    this.#hasOlder = page.length >= PAGE;
     this.#prepend(page);
     this.#loadingOlder = false;
     this.#renderHistoryStatus();
