@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   api, chatPages, createRoom, eventually, messageWithText, openConversation, openRoom, roomRow, sendMessage,
-  storedId, useFixture, waitForText,
+  sendMessages, storedId, useFixture, waitForText,
 } from "./harness.js";
 
 // The page backs off between attempts (capped, jittered); allow for a few.
@@ -23,6 +23,7 @@ const link = {
   urls: [], // every /ws URL bob's page opened
   current: null, // { page, server } sides of the open route
   swallow: null, // (frame) => true to keep a server frame from bob's page
+  resets: 0, // `reset` frames bob's page was sent
 };
 
 const fx = useFixture({ before, after }, {
@@ -44,6 +45,7 @@ const fx = useFixture({ before, after }, {
         } catch {
           // not JSON: pass it on
         }
+        if (frame?.type === "reset") link.resets += 1;
         if (frame && link.swallow?.(frame)) return;
         ws.send(data);
       });
@@ -169,4 +171,23 @@ test("direct conversations catch up the same way", { timeout: 90_000 }, async ()
   await reconnect();
   await messageWithText(bob.page, "a direct word while you were away").waitFor();
   assert.equal(await messageWithText(bob.page, "a direct word while you were away").count(), 1);
+});
+
+test("after too much was missed, the server says reset and the page reloads its state, not itself", { timeout: 120_000 }, async () => {
+  await cut();
+  // More than the server replays (5,000 events), then one more elsewhere.
+  const flood = Array.from({ length: 5050 }, (_, i) => `flood ${i + 1}`);
+  await sendMessages(fx.browser, fx.server, alice.user, { receiverId: bob.user.id }, flood);
+  await sendMessages(fx.browser, fx.server, carol.user, { conversationId: room.conversation_id }, ["after the flood"]);
+  await reconnect();
+
+  await eventually(() => link.resets > 0, { what: "a reset frame" });
+  // The open conversation shows its newest page, the sidebar the server's state.
+  await messageWithText(bob.page, "flood 5050").waitFor();
+  await waitForText(bob.page, `#room-list li[data-conversation-id="${room.conversation_id}"] .conv-preview`,
+    "carol: after the flood");
+  await waitForText(bob.page, `#room-list li[data-conversation-id="${room.conversation_id}"] .unread-badge`, /^\d+$/);
+  assert.ok(await bob.page.locator("#message-list > li.msg").count() <= 120, "a page, not the whole flood");
+  assert.equal(await bob.page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(bob.page.errors, []);
 });
