@@ -13,6 +13,7 @@ import { Conversations } from "./conversations.js";
 import { Sidebar, conversationName } from "./sidebar.js";
 import { Conversation } from "./messages.js";
 import { Receipts } from "./receipts.js";
+import { Loader } from "./loader.js";
 import { ReadMarks } from "./readmarks.js";
 import { ChatHeader } from "./header.js";
 import { Outbox } from "./outbox.js";
@@ -35,7 +36,6 @@ import { isDesktop, onOpenConversation, saveFile, setSession, setViewing } from 
 
 const MAX_MESSAGE_CHARS = 10_000;
 const LAST_OPEN_KEY = "chatterbox.conversation"; // per tab, so a reload reopens the same conversation
-const FIRST_SYNC_WAIT_MS = 1500; // show the server's state even if the socket is slow to sync
 
 const token = session.token;
 const meId = session.userId;
@@ -78,10 +78,13 @@ function main() {
   const connection = new ConnectionStatus(byId("connection"), byId("reconnect-banner"));
   const receipts = new Receipts(meId, people);
   const readMarks = new ReadMarks(store, (frame) => socket.send(frame));
-  const fetching = new Map(); // conversation id -> promise of GET /conversations/{id}
-  let synced = false;
   let removedFrom = null; // the open conversation's id, if we were removed from it
 
+  const loader = new Loader(people, store, () => receipts.version, (detail, since) => {
+    if (conversation.current?.conversation_id !== detail.conversation_id) return;
+    sidebar.select(detail.conversation_id);
+    applyDetail(detail, since);
+  });
   const sidebar = new Sidebar({
     roomList: byId("room-list"),
     directList: byId("direct-list"),
@@ -169,14 +172,13 @@ function main() {
     openConversation(store.get(created.conversation_id));
   });
   const browser = new RoomBrowser((id) => openById(id), async (id) => {
-    await fetchConversation(id);
+    await loader.conversation(id);
     openById(id);
   });
   const members = new MembersDialog(people, meId, {
-    onChanged: (detail) => {
-      store.upsert(detail);
-      if (conversation.current?.conversation_id === detail.conversation_id) applyDetail(detail);
-    },
+    // Title, role and member count reach the header through the store;
+    // read positions stay with the frames (and notices refresh them).
+    onChanged: (detail) => store.upsert(detail),
     onLeft: (id) => forget(id),
   });
 
@@ -218,39 +220,15 @@ function main() {
 
   // --- loading -------------------------------------------------------------
 
-  async function refreshPeople() {
-    people.set(await api.users());
-  }
-
-  /** People, conversations, unread counts: all from the server. */
-  async function refreshAll() {
-    const [, list] = await Promise.all([refreshPeople(), api.conversations()]);
-    store.set(Array.isArray(list) ? list : []);
-  }
-
-  /** A conversation we did not know (added to a group, a new direct one). */
-  function fetchConversation(id) {
-    if (fetching.has(id)) return fetching.get(id);
-    const job = api.conversation(id)
-      .then((detail) => {
-        store.upsert(detail);
-        if (conversation.current?.conversation_id === id) {
-          sidebar.select(id);
-          applyDetail(detail);
-        }
-        return detail;
-      })
-      .catch(() => null)
-      .finally(() => fetching.delete(id));
-    fetching.set(id, job);
-    return job;
-  }
-
-  /** Members, their read positions and our role, for the open conversation. */
-  function applyDetail(detail) {
+  /**
+   * Members, their read positions and our role, for the open conversation.
+   * `since`: the receipts' version when the request went out; what frames
+   * moved after it is newer than the snapshot and stays.
+   */
+  function applyDetail(detail, since) {
     const c = conversation.current;
     if (!c || c.conversation_id !== detail.conversation_id) return;
-    receipts.reset(detail.kind, detail.members ?? []);
+    receipts.reset(detail.kind, detail.members ?? [], since);
     conversation.update(detail);
     conversation.refreshReceipts();
     renderHeader();
@@ -260,9 +238,10 @@ function main() {
   function refreshOpenDetail() {
     const id = conversation.current?.conversation_id;
     if (id === null || id === undefined) return;
+    const since = receipts.version;
     api.conversation(id).then((detail) => {
       store.upsert(detail);
-      applyDetail(detail);
+      applyDetail(detail, since);
     }).catch(() => {});
   }
 
@@ -306,7 +285,7 @@ function main() {
       openConversation(store.get(id));
       return;
     }
-    fetchConversation(id).then((detail) => {
+    loader.conversation(id).then((detail) => {
       if (detail) openConversation(store.get(id));
     });
   }
@@ -416,7 +395,13 @@ function main() {
   /** A stored message or notice into the sidebar's summary (fetching an unknown conversation). */
   function applyMessage(msg, seen) {
     if (!msg || msg.conversation_id === undefined || msg.conversation_id === null) return;
-    if (!store.messageArrived(msg, seen)) fetchConversation(msg.conversation_id);
+    if (store.messageArrived(msg, seen)) return;
+    // A conversation new to us: once it is in (from a snapshot that may or
+    // may not hold this message), the message is applied again; what the
+    // snapshot counted already is not counted twice.
+    loader.conversation(msg.conversation_id).then((detail) => {
+      if (detail) store.messageArrived(msg, seen);
+    });
   }
 
   function onMessage(msg) {
@@ -472,7 +457,7 @@ function main() {
     }
     if (conversation.current?.conversation_id === id) refreshOpenDetail();
     if (members.openId === id) members.refresh(id);
-    if (action === "added" && aboutMe) fetchConversation(id);
+    if (action === "added" && aboutMe) loader.conversation(id);
   }
 
   socket.on("private_message", onMessage);
@@ -515,7 +500,7 @@ function main() {
   socket.on("presence", (frame) => {
     if (frame.user_id === meId) return;
     // Unknown id: someone registered after the list was loaded.
-    if (!people.setPresence(frame.user_id, frame.is_online, frame.last_seen)) refreshPeople().catch(() => {});
+    if (!people.setPresence(frame.user_id, frame.is_online, frame.last_seen)) loader.people().catch(() => {});
     if (!frame.is_online) typingIn.clearSender(frame.user_id);
   });
 
@@ -528,7 +513,7 @@ function main() {
       profile.render();
       return;
     }
-    if (!people.update(frame.user_id, fields)) refreshPeople().catch(() => {});
+    if (!people.update(frame.user_id, fields)) loader.people().catch(() => {});
   });
 
   socket.on("error", (frame) => {
@@ -537,7 +522,7 @@ function main() {
 
   // Too much was missed to replay: start over from the server's state.
   socket.on("reset", () => {
-    refreshAll().catch(() => {});
+    loader.all().catch(() => {});
     conversation.reload();
     if (conversation.current) refreshOpenDetail();
   });
@@ -551,7 +536,7 @@ function main() {
       typingOut.stop();
       // A refused handshake looks like a network error; asking over HTTP
       // tells a revoked or expired token apart (401 ends the session).
-      refreshPeople().catch(() => {});
+      loader.people().catch(() => {});
     }
   });
 
@@ -610,23 +595,9 @@ function main() {
   // Pictures and files are fetched by <img> and links, which cannot send the
   // token: the session cookie authorises them. Before anything is drawn.
   const cookie = api.sessionCookie().catch(() => {});
-  let firstLoad = null;
-  const loadOnce = () => {
-    firstLoad ??= cookie.then(refreshAll).then(reopenLast).catch((err) => {
-      if (err.status !== 401) notify(`Could not load your conversations: ${err.message}`);
-    });
-    return firstLoad;
-  };
-  // The state is loaded after the first `synced`, so nothing between the
-  // snapshot and the live frames is missed; a socket slow to come up must
-  // not keep the page empty, and the load is then repeated once synced.
-  socket.on("synced", () => {
-    if (synced) return;
-    synced = true;
-    if (firstLoad) refreshAll().catch(() => {});
-    else loadOnce();
-  });
-  setTimeout(loadOnce, FIRST_SYNC_WAIT_MS);
+  socket.on("synced", loader.start(cookie, reopenLast, (err) => {
+    if (err.status !== 401) notify(`Could not load your conversations: ${err.message}`);
+  }));
   socket.connect();
 
   /** A reload reopens the conversation this tab had open. */

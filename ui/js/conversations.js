@@ -51,32 +51,33 @@ export class Conversations {
   /** Replace everything with a fresh GET /conversations result. */
   set(list) {
     const fresh = new Map();
-    for (const summary of list) {
-      const local = this.#byId.get(summary.conversation_id);
-      const next = { ...summary };
-      const snapshotLast = summary.last_message?.id ?? 0;
-      const extra = (this.#arrived.get(summary.conversation_id) ?? [])
-        .filter((id) => id > snapshotLast && id > (summary.last_read_message_id ?? 0));
-      if (local?.last_message && local.last_message.id > snapshotLast) next.last_message = local.last_message;
-      next.unread = (summary.unread ?? 0) + extra.length;
-      fresh.set(summary.conversation_id, next);
-    }
+    for (const summary of list) fresh.set(summary.conversation_id, this.#merge(summary));
     this.#byId = fresh;
-    this.#arrived.clear();
+    for (const id of [...this.#arrived.keys()]) if (!fresh.has(id)) this.#arrived.delete(id);
     this.#emit(null);
   }
 
   /** Add or refresh one conversation (GET /conversations/{id}, or a create/join answer). */
   upsert(summary) {
+    const next = this.#merge(summary);
+    delete next.members; // the open conversation keeps those
+    this.#byId.set(summary.conversation_id, next);
+    this.#emit(summary.conversation_id);
+  }
+
+  /** A server snapshot of one conversation, plus what frames brought after it was taken. */
+  #merge(summary) {
     const id = summary.conversation_id;
     const local = this.#byId.get(id);
     const next = { ...local, ...summary };
-    delete next.members; // the open conversation keeps those
-    if (local?.last_message && (!summary.last_message || local.last_message.id > summary.last_message.id)) {
-      next.last_message = local.last_message;
-    }
-    this.#byId.set(id, next);
-    this.#emit(id);
+    const snapshotLast = summary.last_message?.id ?? 0;
+    const lastRead = Math.max(summary.last_read_message_id ?? 0, local?.last_read_message_id ?? 0);
+    const extra = (this.#arrived.get(id) ?? []).filter((m) => m > snapshotLast && m > lastRead);
+    this.#arrived.set(id, extra);
+    if (local?.last_message && local.last_message.id > snapshotLast) next.last_message = local.last_message;
+    next.last_read_message_id = lastRead;
+    next.unread = (summary.unread ?? 0) + extra.length;
+    return next;
   }
 
   remove(id) {

@@ -13,19 +13,37 @@ export class Receipts {
   #meId;
   #people;
   #kind = null;
-  #members = new Map(); // user id -> { read, delivered } (message ids or null)
+  #members = new Map(); // user id -> { read, delivered, readAt, deliveredAt }
+  #version = 0; // counts the moves made by frames
 
   constructor(meId, people) {
     this.#meId = meId;
     this.#people = people;
   }
 
-  /** Start over for a conversation; `members` from GET /conversations/{id} (or none). */
-  reset(kind, members = []) {
+  /** A mark to pass to `reset` for a snapshot fetched from now on. */
+  get version() {
+    return this.#version;
+  }
+
+  /**
+   * Start over with `members` from GET /conversations/{id} (or none). A
+   * snapshot fetched while frames kept coming may be older than them: moves
+   * made by frames after `since` (a `version` taken before the fetch) stay.
+   */
+  reset(kind, members = [], since = Infinity) {
+    const before = this.#members;
     this.#kind = kind;
-    this.#members.clear();
+    this.#members = new Map();
     for (const m of members) {
-      this.#members.set(m.user_id, { read: m.last_read_message_id ?? null, delivered: m.delivered_message_id ?? null });
+      this.#members.set(m.user_id, {
+        read: m.last_read_message_id ?? null, delivered: m.delivered_message_id ?? null, readAt: 0, deliveredAt: 0,
+      });
+    }
+    for (const [userId, old] of before) {
+      for (const field of ["read", "delivered"]) {
+        if (old[`${field}At`] > since && old[field] !== null) this.#move(userId, field, old[field]);
+      }
     }
   }
 
@@ -38,18 +56,13 @@ export class Receipts {
     return this.#move(userId, "delivered", messageId);
   }
 
-  /** A member joined or left: positions of newcomers start empty. */
-  setMembers(userIds) {
-    for (const id of [...this.#members.keys()]) if (!userIds.includes(id)) this.#members.delete(id);
-    for (const id of userIds) if (!this.#members.has(id)) this.#members.set(id, { read: null, delivered: null });
-  }
-
   #move(userId, field, messageId) {
     if (userId === this.#meId || !Number.isInteger(messageId)) return false;
-    const m = this.#members.get(userId) ?? { read: null, delivered: null };
+    const m = this.#members.get(userId) ?? { read: null, delivered: null, readAt: 0, deliveredAt: 0 };
     this.#members.set(userId, m);
     if (m[field] !== null && m[field] >= messageId) return false;
     m[field] = messageId;
+    m[`${field}At`] = ++this.#version;
     return true;
   }
 
