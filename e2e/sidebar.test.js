@@ -61,6 +61,22 @@ test("messages to a closed conversation count as unread, in the row and the titl
   await alice.page.waitForFunction(() => document.title === "(1) ChatterBox");
 });
 
+test("the keyboard moves between conversations and opens one", async () => {
+  const { bob } = fx.users;
+  await roomRow(alice.page, "General").locator("button").focus();
+  await alice.page.keyboard.press("ArrowDown");
+  assert.equal(await alice.page.evaluate(() => document.activeElement.closest("li")?.dataset.userId), String(carol.user.id));
+  await alice.page.keyboard.press("End");
+  assert.equal(await alice.page.evaluate(() => document.activeElement.closest("li")?.dataset.userId), String(bob.id));
+  await alice.page.keyboard.press("Enter");
+  await waitForText(alice.page, "#peer-name", "bob");
+  // Typing a name in the filter and pressing Enter opens the first match.
+  await alice.page.getByLabel("Filter conversations").fill("gen");
+  await alice.page.getByLabel("Filter conversations").press("Enter");
+  await waitForText(alice.page, "#peer-name", "General");
+  await alice.page.getByLabel("Filter conversations").fill("");
+});
+
 test("the filter box narrows the list by name", async () => {
   const { bob } = fx.users;
   const filter = alice.page.getByLabel("Filter conversations");

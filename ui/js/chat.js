@@ -551,7 +551,11 @@ function main() {
   byId("browse-rooms-button").addEventListener("click", () => browser.open());
   byId("back-button").addEventListener("click", closeConversation);
   byId("reconnect-now").addEventListener("click", () => socket.reconnectNow());
-  byId("conversation-filter").addEventListener("input", (e) => sidebar.filter(e.target.value));
+  const filterBox = byId("conversation-filter");
+  filterBox.addEventListener("input", () => sidebar.filter(filterBox.value));
+  filterBox.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && sidebar.openFirst()) e.preventDefault(); // open the first match
+  });
   const showDetails = () => {
     const c = conversation.current;
     if (!c || removedFrom !== null) return;

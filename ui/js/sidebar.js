@@ -45,6 +45,8 @@ export class Sidebar {
       for (const [id, row] of this.#rows) if (userId === null || row.userId === userId) this.#refresh(id);
       if (userId === null) this.#order();
     });
+    // Up and Down move between rows (both lists, as one), Home and End to the ends.
+    for (const list of [roomList, directList]) list.addEventListener("keydown", (e) => this.#onKey(e));
     // "Last seen today at…" and "Yesterday" change without any event.
     setInterval(() => {
       for (const id of this.#rows.keys()) this.#refresh(id);
@@ -62,6 +64,32 @@ export class Sidebar {
   filter(text) {
     this.#filter = text.trim().toLocaleLowerCase();
     this.#applyFilter();
+  }
+
+  /** The first row the filter leaves, e.g. for Enter in the filter box. */
+  openFirst() {
+    const first = this.#visibleButtons()[0];
+    if (!first) return false;
+    first.click();
+    return true;
+  }
+
+  #visibleButtons() {
+    return [...this.#rooms.children, ...this.#directs.children].filter((li) => !li.hidden)
+      .map((li) => li.querySelector("button"));
+  }
+
+  #onKey(e) {
+    const keys = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+    if (!(e.key in keys) || e.altKey || e.ctrlKey || e.metaKey) return;
+    const buttons = this.#visibleButtons();
+    const at = buttons.indexOf(document.activeElement);
+    if (at < 0) return;
+    e.preventDefault();
+    const step = keys[e.key];
+    const next = Number.isFinite(step) ? Math.min(buttons.length - 1, Math.max(0, at + step))
+      : step < 0 ? 0 : buttons.length - 1;
+    buttons[next].focus();
   }
 
   /** The row's button, to give focus back to. */
