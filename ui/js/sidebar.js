@@ -134,11 +134,12 @@ export class Sidebar {
     const dot = direct ? el("span", { className: "presence-dot", attrs: { "aria-hidden": "true" } }) : null;
     const name = el("span", { className: "conv-name" });
     const time = el("time", { className: "conv-time" });
-    const preview = el("span", { className: "conv-preview" });
+    // The label names the row; the last message describes it.
+    const preview = el("span", { className: "conv-preview", attrs: { id: `conv-preview-${id}` } });
     const badge = el("span", { className: "unread-badge", attrs: { hidden: true, "aria-hidden": "true" } });
     const button = el("button", {
       className: "conv",
-      attrs: { type: "button" },
+      attrs: { type: "button", "aria-describedby": `conv-preview-${id}` },
       on: { click: () => this.#onSelect(id) },
     },
     el("span", { className: "avatar-wrap" }, picture, dot),
