@@ -181,6 +181,8 @@ test("after too much was missed, the server says reset and the page reloads its 
   await sendMessages(fx.browser, fx.server, carol.user, { conversationId: room.conversation_id }, ["after the flood"]);
   await reconnect();
 
+  // Alice's page had the conversation open: 5,050 live messages drawn in bursts, still responsive.
+  await messageWithText(alice.page, "flood 5050").waitFor({ timeout: 30_000 });
   await eventually(() => link.resets > 0, { what: "a reset frame" });
   // The open conversation shows its newest page, the sidebar the server's state.
   await messageWithText(bob.page, "flood 5050").waitFor();
@@ -190,4 +192,22 @@ test("after too much was missed, the server says reset and the page reloads its 
   assert.ok(await bob.page.locator("#message-list > li.msg").count() <= 120, "a page, not the whole flood");
   assert.equal(await bob.page.evaluate(() => window.__sameDocument), true, "no reload");
   assert.deepEqual(bob.page.errors, []);
+});
+
+test("a message still waiting when the page is reloaded goes once the connection is back", { timeout: 90_000 }, async () => {
+  await cut();
+  await bob.page.locator("#message-input").fill("written, then reloaded");
+  await bob.page.locator("#message-input").press("Enter");
+  await messageWithText(bob.page, "written, then reloaded").and(bob.page.locator('[data-state="queued"]')).waitFor();
+
+  await bob.page.reload(); // still cut off
+  await waitForText(bob.page, "#me-name", "bob");
+  await waitForText(bob.page, "#peer-name", "alice"); // the tab reopens its conversation
+  await messageWithText(bob.page, "written, then reloaded").and(bob.page.locator('[data-state="queued"]')).waitFor();
+
+  await reconnect();
+  await storedId(bob.page, "written, then reloaded");
+  await messageWithText(alice.page, "written, then reloaded").waitFor();
+  assert.equal(await messageWithText(alice.page, "written, then reloaded").count(), 1);
+  assert.equal(await messageWithText(bob.page, "written, then reloaded").count(), 1);
 });

@@ -137,7 +137,7 @@ function main() {
   const outbox = new Outbox((frame) => socket.send(frame), (item) => {
     conversation.showOutgoing(item);
     if (item.state === "sent") applyMessage(item.message, true);
-  });
+  }, `chatterbox.outbox.${meId}`);
   const typingOut = new TypingNotifier((target, isTyping) => socket.send({ type: "typing", ...target, is_typing: isTyping }));
   const typingIn = new TypingTracker((key) => {
     if (conversation.current && keyOf(conversation.current) === key) renderTyping();
@@ -480,13 +480,15 @@ function main() {
       readMarks.moved(frame.conversation_id, frame.message_id);
       return;
     }
-    if (conversation.current?.conversation_id === frame.conversation_id
-      && receipts.read(frame.user_id, frame.message_id)) conversation.refreshReceipts();
+    if (conversation.current?.conversation_id !== frame.conversation_id) return;
+    const moved = receipts.read(frame.user_id, frame.message_id);
+    if (moved) conversation.refreshReceipts(moved);
   });
 
   socket.on("delivered", (frame) => {
-    if (conversation.current?.conversation_id === frame.conversation_id
-      && receipts.delivered(frame.user_id, frame.message_id)) conversation.refreshReceipts();
+    if (conversation.current?.conversation_id !== frame.conversation_id) return;
+    const moved = receipts.delivered(frame.user_id, frame.message_id);
+    if (moved) conversation.refreshReceipts(moved);
   });
 
   socket.on("typing", (frame) => {

@@ -35,6 +35,8 @@ export class Conversation {
   #items = new Map(); // message id -> view (bubbles.js)
   #last = null; // { date, senderId } of the last rendered entry, for grouping and day lines
   #pending = null; // live events held back while history loads
+  #live = null; // live messages waiting for the next frame: id -> message
+  #liveStick = false; // whether the view follows the end when they are drawn
   #loadSeq = 0; // bumps on every open, so a slow reply for an older pick is dropped
   #hasOlder = false;
   #loadingOlder = false;
@@ -83,13 +85,6 @@ export class Conversation {
   /** Whether the end of the conversation is on screen (a new message will be seen). */
   get atEnd() {
     return this.#nearBottom();
-  }
-
-  /** The newest message id shown. */
-  get newestId() {
-    let newest = null;
-    for (const id of this.#items.keys()) if (newest === null || id > newest) newest = id;
-    return newest;
   }
 
   /** Whether a conversation (by summary) is the one on screen. */
@@ -195,15 +190,30 @@ export class Conversation {
       this.#pending.push(() => this.add(msg));
       return;
     }
-    if (this.#items.has(msg.id)) return;
+    if (this.#items.has(msg.id) || this.#live?.has(msg.id)) return;
     this.#adopt(msg);
-    const stick = this.#nearBottom() || msg.sender_id === this.#meId;
+    // Drawn once per frame: a burst (a backfill, a busy room) costs one
+    // layout, not one per message.
+    if (!this.#live) {
+      this.#live = new Map();
+      this.#liveStick = this.#nearBottom();
+      if (document.hidden) setTimeout(() => this.#drawLive(), 100);
+      else requestAnimationFrame(() => this.#drawLive());
+    }
+    if (msg.sender_id === this.#meId) this.#liveStick = true;
+    this.#live.set(msg.id, { ...msg });
+  }
+
+  #drawLive() {
+    const live = this.#live;
+    this.#live = null;
+    if (!live || !this.#conv) return;
     // Messages go in id order; a live one older than the newest shown (a
     // backfill racing a send) is rare enough to place by rebuilding nothing:
     // it goes last, as the server will order it next time.
-    this.#append(msg);
+    for (const msg of live.values()) if (!this.#items.has(msg.id)) this.#append(msg);
     this.#moveOutgoingLast();
-    if (stick) this.#scrollToBottom();
+    if (this.#liveStick) this.#scrollToBottom();
     else this.#jumpEl.hidden = false;
   }
 
@@ -212,6 +222,8 @@ export class Conversation {
       this.#pending.push(() => this.applyEdit(messageId, newContent, editedAt));
       return;
     }
+    const waiting = this.#live?.get(messageId);
+    if (waiting) Object.assign(waiting, { content: newContent, is_edited: 1 });
     const view = this.#items.get(messageId);
     if (!view || !view.text) return;
     view.msg.content = newContent;
@@ -226,6 +238,10 @@ export class Conversation {
       this.#pending.push(() => this.applyDelete(messageId));
       return;
     }
+    const waiting = this.#live?.get(messageId);
+    if (waiting && !waiting.notice) {
+      Object.assign(waiting, { deleted_at: new Date().toISOString(), content: null, file_path: null, file_name: null });
+    }
     const view = this.#items.get(messageId);
     if (!view || view.notice || view.msg.deleted_at) return;
     if (this.#editing?.id === messageId) this.#cancelEdit();
@@ -233,9 +249,14 @@ export class Conversation {
     fillBody(view, this.#ctx());
   }
 
-  /** Re-draw the receipts under our messages (a read or delivered position moved). */
-  refreshReceipts() {
-    for (const view of this.#items.values()) {
+  /**
+   * Re-draw the receipts under our messages: all of them, or (a position
+   * moved) only those with ids in `range` ({after, upTo}), so a stream of
+   * receipts in a long conversation does not redraw it all each time.
+   */
+  refreshReceipts(range = null) {
+    for (const [id, view] of this.#items) {
+      if (range && (id <= range.after || id > range.upTo)) continue;
       if (view.mine && !view.notice) setReceipt(view, this.#receipts.of(view.msg));
     }
   }
@@ -260,7 +281,7 @@ export class Conversation {
     if (item.state === "sent") {
       this.#outgoing.delete(item);
       const msg = item.message;
-      if (!view || this.#items.has(msg.id)) {
+      if (!view || this.#items.has(msg.id) || this.#live?.has(msg.id)) {
         // Drawn already (a backfill raced the echo) or never drawn here.
         view?.li.remove();
         this.add(msg);
@@ -326,6 +347,7 @@ export class Conversation {
     this.#observer.disconnect();
     this.#visible.clear();
     this.#items.clear();
+    this.#live = null;
     this.#outgoing.clear();
     this.#last = null;
     this.#hasOlder = false;

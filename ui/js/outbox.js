@@ -12,6 +12,10 @@
 // A message is addressed to a conversation id, or, for a direct
 // conversation whose first message this is, to the other person
 // (`receiverId`) until the echo names the conversation.
+//
+// Unsettled messages are kept in the tab's sessionStorage, so a reload (or
+// a browser that restores the tab) still sends them, with the same tags.
+// Per tab, not per browser: two tabs never both own one message.
 
 const ECHO_TIMEOUT_MS = 10_000;
 
@@ -30,15 +34,19 @@ export class Outbox {
   #onChange;
   #items = new Set(); // live items: pending, queued or failed, oldest first
   #byTag = new Map(); // client_id -> item
+  #storageKey;
 
   /**
    * @param {(frame: object) => boolean} send false if the socket is not open
    * @param {(item) => void} onChange called when an item's state changes; item =
    *   { clientId, conversationId, receiverId, kind, content, state, error, message }
+   * @param {string} storageKey where this tab keeps unsettled messages (per user)
    */
-  constructor(send, onChange) {
+  constructor(send, onChange, storageKey) {
     this.#send = send;
     this.#onChange = onChange;
+    this.#storageKey = storageKey;
+    this.#restore();
   }
 
   /**
@@ -135,7 +143,44 @@ export class Outbox {
   #setState(item, state, error) {
     item.state = state;
     item.error = error;
+    this.#save();
     this.#onChange(item);
+  }
+
+  #save() {
+    const kept = [...this.#items].map(({ clientId, conversationId, receiverId, kind, content }) =>
+      ({ clientId, conversationId, receiverId, kind, content }));
+    try {
+      if (kept.length) sessionStorage.setItem(this.#storageKey, JSON.stringify(kept));
+      else sessionStorage.removeItem(this.#storageKey);
+    } catch {
+      // Storage full or refused: the messages still go while the page lives.
+    }
+  }
+
+  /** Messages a previous load of this tab left unsent: queued, to go once connected. */
+  #restore() {
+    let saved;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(this.#storageKey) ?? "[]");
+    } catch {
+      saved = [];
+    }
+    for (const s of Array.isArray(saved) ? saved : []) {
+      if (typeof s?.clientId !== "string" || typeof s.content !== "string") continue;
+      const item = {
+        clientId: s.clientId,
+        conversationId: Number.isInteger(s.conversationId) ? s.conversationId : null,
+        receiverId: Number.isInteger(s.receiverId) ? s.receiverId : null,
+        kind: typeof s.kind === "string" ? s.kind : "direct",
+        content: s.content,
+        state: "queued",
+        error: null,
+        message: null,
+      };
+      this.#items.add(item);
+      this.#byTag.set(item.clientId, item);
+    }
   }
 
   #settle(item, state, error, message = null) {

@@ -47,7 +47,7 @@ export class Receipts {
     }
   }
 
-  /** @returns {boolean} whether anything shown may have changed */
+  /** @returns {{after: number, upTo: number}|null} the ids whose receipt may have changed */
   read(userId, messageId) {
     return this.#move(userId, "read", messageId);
   }
@@ -57,13 +57,14 @@ export class Receipts {
   }
 
   #move(userId, field, messageId) {
-    if (userId === this.#meId || !Number.isInteger(messageId)) return false;
+    if (userId === this.#meId || !Number.isInteger(messageId)) return null;
     const m = this.#members.get(userId) ?? { read: null, delivered: null, readAt: 0, deliveredAt: 0 };
     this.#members.set(userId, m);
-    if (m[field] !== null && m[field] >= messageId) return false;
+    if (m[field] !== null && m[field] >= messageId) return null;
+    const after = m[field] ?? 0;
     m[field] = messageId;
     m[`${field}At`] = ++this.#version;
-    return true;
+    return { after, upTo: messageId };
   }
 
   /**
