@@ -155,13 +155,22 @@ pub fn member(
 }
 
 /// The conversation, which `user` must be a member of, and their standing.
+/// To others a private group is not found; a room or direct conversation
+/// refuses them.
 pub fn membership(
     conn: &Connection,
     user: UserId,
     conversation: ConversationId,
 ) -> StoreResult<(Conversation, Membership)> {
     let found = load(conn, conversation)?.ok_or(StoreError::ConversationNotFound)?;
-    let standing = member(conn, conversation, user)?.ok_or(StoreError::NotAMember)?;
+    let Some(standing) = member(conn, conversation, user)? else {
+        // A private group does not exist for those outside it.
+        return Err(if found.kind == ConversationKind::Group {
+            StoreError::ConversationNotFound
+        } else {
+            StoreError::NotAMember
+        });
+    };
     Ok((found, standing))
 }
 
