@@ -145,6 +145,7 @@ export class Conversation {
     this.#pending = null;
     this.#cb.onLoaded(this.#conv); // draws what is still in the outbox
     for (const replay of pending) replay();
+    this.#drawLive(); // now, before the view is placed
     const line = this.#listEl.querySelector(".unread-line");
     if (keepScroll !== null) this.#scrollEl.scrollTop = keepScroll;
     else if (line) this.#scrollEl.scrollTop = Math.max(0, line.offsetTop - 8);
