@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  api, gotoChat, messageWithText, openConversation, sendMessage, useFixture, userRow, waitForText, WAIT_MS,
+  api, gotoChat, messageWithText, openConversation, sendMessage, storedId, useFixture, userRow, waitForText, WAIT_MS,
 } from "./harness.js";
 
 let alice, bob; // { user, context, page }
@@ -20,16 +20,21 @@ const fx = useFixture({ before, after }, {
 });
 
 test("each sees the other online", async () => {
-  await userRow(alice.page, bob.user.id).and(alice.page.locator('[data-online="true"]')).waitFor();
-  await userRow(bob.page, alice.user.id).and(bob.page.locator('[data-online="true"]')).waitFor();
-  assert.match(await userRow(alice.page, bob.user.id).locator(".user-name").textContent(), /^\s*bob\s*$/);
-  assert.match(await userRow(alice.page, bob.user.id).locator(".user-status").textContent(), /Online/i);
-  assert.match(await userRow(bob.page, alice.user.id).locator(".user-status").textContent(), /Online/i);
+  // Everyone can be reached through New message, with their presence.
+  await alice.page.getByRole("button", { name: "New message" }).click();
+  const bobInPicker = alice.page.locator(`#people-list > li[data-user-id="${bob.user.id}"]`);
+  await bobInPicker.waitFor();
+  await waitForText(alice.page, `#people-list > li[data-user-id="${bob.user.id}"] .person-status`, /Online/i);
+  assert.match(await bobInPicker.locator(".person-name").textContent(), /^\s*bob\s*$/);
+  await alice.page.keyboard.press("Escape");
+
+  await openConversation(alice.page, bob.user);
+  await openConversation(bob.page, alice.user);
+  await waitForText(alice.page, "#peer-status", /Online/i);
+  await waitForText(bob.page, "#peer-status", /Online/i);
 });
 
 test("typing shows on the other side, and goes when the message arrives", async () => {
-  await openConversation(alice.page, bob.user);
-  await openConversation(bob.page, alice.user);
   assert.equal((await bob.page.locator("#typing").textContent()).trim(), "", "nobody typing yet");
 
   const input = alice.page.locator("#message-input");
@@ -123,14 +128,38 @@ test("user text renders literally and runs nothing", async () => {
   }
 });
 
+test("a message deleted goes for both, and only its sender may delete it", async () => {
+  await sendMessage(alice.page, "this was a mistake");
+  const id = await storedId(alice.page, "this was a mistake");
+  const theirs = bob.page.locator(`#message-list > li.msg[data-id="${id}"]`);
+  await theirs.waitFor();
+  await theirs.hover();
+  assert.equal(await theirs.getByRole("button", { name: /Delete/ }).count(), 0, "bob cannot delete alice's message");
+
+  const mine = alice.page.locator(`#message-list > li.msg[data-id="${id}"]`);
+  await mine.hover();
+  await mine.getByRole("button", { name: "Delete message" }).click();
+  await alice.page.getByRole("dialog", { name: "Delete this message for everyone?" })
+    .getByRole("button", { name: "Delete" }).click();
+  await waitForText(bob.page, `#message-list > li.msg[data-id="${id}"] .msg-deleted`, "Message deleted");
+  await waitForText(alice.page, `#message-list > li.msg[data-id="${id}"] .msg-deleted`, "Message deleted");
+  await waitForText(bob.page, `#direct-list > li[data-user-id="${alice.user.id}"] .conv-preview`, "Message deleted");
+});
+
 test("no script errors on either page during the conversation", () => {
   assert.deepEqual(alice.page.errors, [], "alice's page");
   assert.deepEqual(bob.page.errors, [], "bob's page");
+});
+
+test("the direct conversation is in both sidebars, with the other online", async () => {
+  await userRow(alice.page, bob.user.id).and(alice.page.locator('[data-online="true"]')).waitFor();
+  await userRow(bob.page, alice.user.id).and(bob.page.locator('[data-online="true"]')).waitFor();
+  assert.match(await userRow(alice.page, bob.user.id).locator(".conv-name").textContent(), /^\s*bob\s*$/);
 });
 
 test("someone leaving shows as offline with a last-seen time", async () => {
   await bob.context.close();
   const row = userRow(alice.page, bob.user.id);
   await row.and(alice.page.locator('[data-online="false"]')).waitFor({ timeout: WAIT_MS });
-  await waitForText(alice.page, `#user-list > li[data-user-id="${bob.user.id}"] .user-status`, /Last seen/i);
+  await waitForText(alice.page, "#peer-status", /Last seen/i);
 });

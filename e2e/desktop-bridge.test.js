@@ -159,7 +159,8 @@ test("the page gives the app its session and the open conversation", async () =>
   assert.equal(await page.locator("#notify-button").isVisible(), false, "the app notifies, no button to enable it");
 
   await openConversation(page, bob);
-  await waitForCall("set_viewing", (a) => a.peerId === bob.id);
+  // Not started yet: the person, and no conversation id.
+  await waitForCall("set_viewing", (a) => a.peerId === bob.id && a.conversationId === null);
 });
 
 test("the attach button uploads a picked file through the app, with progress", async () => {
@@ -186,13 +187,20 @@ test("the attach button uploads a picked file through the app, with progress", a
   await card("plan.txt").waitFor();
   await page.locator("#upload").waitFor({ state: "hidden" });
   const history = await api(fx.server, "GET", `/messages/${bob.id}`, { token: alice.token });
-  assert.ok(history.data.some((m) => m.file_name === "plan.txt"), "a stored message");
+  const stored = history.data.find((m) => m.file_name === "plan.txt");
+  assert.ok(stored, "a stored message");
+  // The first message named the conversation: the app hears its id.
+  await waitForCall("set_viewing", (a) => a.peerId === bob.id && a.conversationId === stored.conversation_id);
 });
 
 test("a refusal the app passes on is shown, and cancel goes to the app", async () => {
+  const { alice, bob } = fx.users;
+  const direct = (await api(fx.server, "GET", "/conversations", { token: alice.token }))
+    .data.find((c) => c.kind === "direct" && c.user_id === bob.id);
   await queuePick("h2", "big.bin", "application/octet-stream", Buffer.alloc(64));
   await page.locator("#attach-button").click();
-  await waitForCall("upload_picked", (a) => a.id === "h2");
+  const upload = await waitForCall("upload_picked", (a) => a.id === "h2");
+  assert.equal(upload.args.path, `/upload-file?conversation_id=${direct.conversation_id}`, "by conversation, once it exists");
   await page.evaluate(() => window.__app.fail("h2", { status: 413, detail: "File too large" }));
   await waitForText(page, "#toast", "Could not send big.bin: File too large");
   await page.locator("#upload").waitFor({ state: "hidden" });
@@ -261,12 +269,18 @@ test("a profile picture is picked, previewed and saved through the app", async (
   await page.locator("#profile-dialog").waitFor({ state: "hidden" });
 });
 
-test("a clicked notification opens that conversation", async () => {
-  const { carol } = fx.users;
+test("a clicked notification opens that conversation, by id or (older apps) by person", async () => {
+  const { alice, carol } = fx.users;
   await page.waitForFunction(() => window.__app.listening("open-conversation"));
   await page.evaluate((id) => window.__app.emit("open-conversation", { peer_id: id }), carol.id);
   await waitForText(page, "#peer-name", "carol");
   await waitForCall("set_viewing", (a) => a.peerId === carol.id);
+
+  const general = (await api(fx.server, "GET", "/conversations", { token: alice.token }))
+    .data.find((c) => c.kind === "room" && c.title === "General");
+  await page.evaluate((id) => window.__app.emit("open-conversation", { conversation_id: id }), general.conversation_id);
+  await waitForText(page, "#peer-name", "General");
+  await waitForCall("set_viewing", (a) => a.conversationId === general.conversation_id && a.peerId === null);
 });
 
 test("logging out tells the app to forget the session", async () => {

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { chatPages, makePng, openConversation, useFixture } from "./harness.js";
+import { api, chatPages, createRoom, createUser, makePng, openConversation, openRoom, roomRow, useFixture } from "./harness.js";
 
 let alice, bob; // { user, context, page }
 const fx = useFixture({ before, after }, {
@@ -74,4 +74,26 @@ test("clicking a thumbnail opens the full-size image", async () => {
   });
   await bob.page.keyboard.press("Escape");
   await viewer.waitFor({ state: "hidden" });
+});
+
+test("a picture sent into a room reaches its members, and only them", async () => {
+  const room = await createRoom(fx.server, alice.user, "Photos", [bob.user]);
+  for (const { page } of [alice, bob]) {
+    await roomRow(page, "Photos").waitFor();
+    await openRoom(page, "Photos");
+  }
+  const png = makePng(30, 20, [200, 120, 0]);
+  await alice.page.locator("#file-input").setInputFiles({ name: "sunset.png", mimeType: "image/png", buffer: png });
+  // Bob's browser fetches it with the download cookie the page asked for at start.
+  await bob.page.waitForFunction(() => {
+    const img = document.querySelector("#message-list a.file-card.image img.file-thumb");
+    return img && img.complete && img.naturalWidth === 30;
+  });
+  const history = await api(fx.server, "GET", `/conversations/${room.conversation_id}/messages`, { token: bob.user.token });
+  const stored = history.data.find((m) => m.file_name === "sunset.png");
+  assert.ok(stored, "stored in the room");
+  // Someone outside the room cannot download it, even logged in.
+  const carol = await createUser(fx.server, "carol");
+  const res = await fetch(`${fx.server.url}/${stored.file_path}`, { headers: { Authorization: `Bearer ${carol.token}` } });
+  assert.equal(res.status, 404);
 });

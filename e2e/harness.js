@@ -220,6 +220,63 @@ export async function createUser(server, username, password = "correct horse 1")
   return { username, password, token: login.data.token, id: login.data.user_id };
 }
 
+/** Creates a room or group over HTTP as `owner`; returns the server's answer. */
+export async function createRoom(server, owner, title, members = [], kind = "room") {
+  const res = await api(server, "POST", "/conversations", {
+    token: owner.token, json: { kind, title, members: members.map((m) => m.id) },
+  });
+  if (res.status !== 200) throw new Error(`create ${title}: ${res.status} ${JSON.stringify(res.data)}`);
+  return res.data;
+}
+
+let seedBatch = 0;
+
+/**
+ * Sends messages as `user` over the WebSocket, the way a client does, and
+ * waits until the server has echoed every one (stored). Node 20 has no
+ * WebSocket client, so a blank page on the server's origin plays the client.
+ * `to` is { conversationId } or { receiverId }. Returns the stored messages.
+ */
+export async function sendMessages(browser, server, user, to, texts) {
+  const context = await browser.newContext({ baseURL: server.url });
+  try {
+    const page = await context.newPage();
+    await page.goto("/healthz");
+    seedBatch += 1;
+    return await page.evaluate(async ({ token, to, texts, batch }) => {
+      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = () => reject(new Error("the WebSocket did not open"));
+      });
+      const tags = texts.map((_, i) => `seed-${batch}-${Date.now()}-${i}`);
+      const waiting = new Set(tags);
+      const stored = new Map();
+      const done = new Promise((resolve, reject) => {
+        ws.onmessage = (event) => {
+          const frame = JSON.parse(event.data);
+          if (frame.type === "error") reject(new Error(`server refused a seed message: ${frame.detail}`));
+          if (frame.client_id && waiting.delete(frame.client_id)) {
+            stored.set(frame.client_id, frame);
+            if (waiting.size === 0) resolve();
+          }
+        };
+      });
+      texts.forEach((content, i) => {
+        const frame = to.conversationId
+          ? { type: "send_message", conversation_id: to.conversationId, content, client_id: tags[i] }
+          : { type: "private_message", receiver_id: to.receiverId, content, client_id: tags[i] };
+        ws.send(JSON.stringify(frame));
+      });
+      await done;
+      ws.close();
+      return tags.map((tag) => stored.get(tag));
+    }, { token: user.token, to, texts, batch: seedBatch });
+  } finally {
+    await context.close();
+  }
+}
+
 // --- the browser -------------------------------------------------------------
 
 export async function launchBrowser() {
@@ -281,18 +338,44 @@ export async function gotoChat(page, user) {
   await waitForText(page, "#me-name", user.username);
 }
 
-/** The sidebar row of a user, per the selector contract. */
+/** The sidebar row of the direct conversation with a user (there once it holds a message). */
 export function userRow(page, userId) {
-  return page.locator(`#user-list > li[data-user-id="${userId}"]`);
+  return page.locator(`#direct-list > li[data-user-id="${userId}"]`);
 }
 
-/** Opens the conversation with `peer` by clicking their row's button. */
-export async function openConversation(page, peer) {
-  await userRow(page, peer.id).locator("button").first().click();
-  await waitForText(page, "#peer-name", peer.username);
-  // The composer is usable once the conversation is open.
+/** The sidebar row of a conversation by id. */
+export function conversationRow(page, conversationId) {
+  return page.locator(`#conversation-list li[data-conversation-id="${conversationId}"]`);
+}
+
+/** The sidebar row of a room or group by its title. */
+export function roomRow(page, title) {
+  return page.locator("#room-list > li").filter({ has: page.locator(".conv-name").getByText(title, { exact: true }) });
+}
+
+/** Waits until the open conversation is usable: its name in the header, the composer enabled. */
+async function waitForOpen(page, name) {
+  await waitForText(page, "#peer-name", name);
   await page.locator("#message-input").waitFor({ state: "visible" });
-  await page.waitForFunction(() => !document.querySelector("#message-input").disabled);
+  await page.waitForFunction(() => !document.querySelector("#message-input").disabled
+    && document.querySelector("#message-list").getAttribute("aria-busy") !== "true");
+}
+
+/** Opens the direct conversation with `peer` through "New message" (the
+ *  sidebar lists conversations only; this reaches anyone). */
+export async function openConversation(page, peer) {
+  await page.getByRole("button", { name: "New message" }).click();
+  const dialog = page.getByRole("dialog", { name: "New message" });
+  await dialog.waitFor();
+  await dialog.locator(`#people-list > li[data-user-id="${peer.id}"] button`).click();
+  await dialog.waitFor({ state: "hidden" });
+  await waitForOpen(page, peer.username);
+}
+
+/** Opens a room or group from the sidebar by its title. */
+export async function openRoom(page, title) {
+  await roomRow(page, title).locator("button").click();
+  await waitForOpen(page, title);
 }
 
 /** Waits until the element's textContent (trimmed) equals or matches `expected`. */
@@ -320,6 +403,14 @@ export function messageWithText(page, text) {
   return page.locator("#message-list > li.msg").filter({
     has: page.locator(".msg-text").getByText(text, { exact: true }),
   });
+}
+
+/** Waits until the message `text` is stored (it has its id, not pending) and returns the id. */
+export async function storedId(page, text) {
+  const handle = await page.waitForFunction((t) => [...document.querySelectorAll("#message-list > li.msg")]
+    .find((li) => li.querySelector(".msg-text")?.textContent === t && /^\d+$/.test(li.dataset.id ?? ""))
+    ?.dataset.id, text);
+  return await handle.jsonValue();
 }
 
 /** Sends a text message through the composer: type it, press Enter. */

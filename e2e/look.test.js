@@ -6,7 +6,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  artifactPath, gotoChat, makePng, messageWithText, openConversation, sendMessage, useFixture,
+  artifactPath, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendMessage, sendMessages,
+  useFixture,
 } from "./harness.js";
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -30,6 +31,14 @@ const fx = useFixture({ before, after }, {
       name: "agenda.png", mimeType: "image/png", buffer: makePng(160, 100, [46, 139, 87]),
     });
     await b.page.locator("#message-list a.file-card.image").waitFor();
+    // A room with a few voices, a notice and unread messages for alice.
+    const room = await createRoom(fx.server, alice, "Design review", [bob, fx.users.carol]);
+    await openRoom(a.page, "Design review");
+    await sendMessage(a.page, "Mock-ups are in the shared folder.");
+    await openConversation(a.page, bob);
+    await sendMessages(fx.browser, fx.server, fx.users.carol, { conversationId: room.conversation_id },
+      ["Looks great!", "Can we try a darker header?"]);
+    await sendMessages(fx.browser, fx.server, bob, { conversationId: room.conversation_id }, ["+1 on the header"]);
     await b.context.close();
     await a.context.close();
   },
@@ -83,10 +92,22 @@ for (const [sizeName, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `no sideways scrolling at phone width (${overflow}px too wide)`);
         // The conversation replaces the list on a phone.
-        assert.equal(await page.locator("#user-list").isVisible(), false, "the people list makes way");
+        assert.equal(await page.locator("#conversation-list").isVisible(), false, "the conversation list makes way");
         assert.ok(await page.locator("#message-input").isVisible(), "the composer is on screen");
       }
+      await page.mouse.move(0, 0); // no hover effects in the picture
       await page.screenshot({ path: await artifactPath(`chat-${sizeName}-${scheme}.png`) });
+      if (sizeName === "phone") {
+        await page.getByRole("button", { name: "Back to conversations" }).click();
+        await page.locator("#conversation-list").waitFor({ state: "visible" });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `the conversation list fits the phone's width (${overflow}px too wide)`);
+        await page.screenshot({ path: await artifactPath(`sidebar-phone-${scheme}.png`) });
+      }
+      await openRoom(page, "Design review");
+      await messageWithText(page, "+1 on the header").waitFor({ state: "visible" });
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: await artifactPath(`room-${sizeName}-${scheme}.png`) });
       await context.close();
     }
     assert.ok(luminance.dark < luminance.light,

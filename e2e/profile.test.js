@@ -3,13 +3,18 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { api, chatPages, eventually, makePng, openConversation, useFixture, userRow, waitForText } from "./harness.js";
+import {
+  api, chatPages, eventually, makePng, openConversation, sendMessages, useFixture, userRow, waitForText,
+} from "./harness.js";
 
 let alice, bob; // { user, context, page }
 const fx = useFixture({ before, after }, {
   users: ["alice", "bob"],
   setup: async (fx) => {
     ({ alice, bob } = await chatPages(fx, ["alice", "bob"]));
+    // A conversation between them, so alice has a row in bob's sidebar.
+    await sendMessages(fx.browser, fx.server, alice.user, { receiverId: bob.user.id }, ["hello bob"]);
+    await userRow(bob.page, alice.user.id).waitFor();
     await openConversation(bob.page, alice.user);
   },
 });
@@ -34,7 +39,7 @@ async function waitForImage(page, selector, path) {
   }
 }
 
-test("a new picture is seen by the other in the sidebar", async () => {
+test("a new picture is seen by the other in the sidebar and the conversation header", async () => {
   await alice.page.locator("#profile-button").click();
   await alice.page.locator("#profile-dialog").waitFor({ state: "visible" });
   const png = makePng(40, 40, [220, 20, 60]);
@@ -54,9 +59,10 @@ test("a new picture is seen by the other in the sidebar", async () => {
   await waitForImage(alice.page, "#profile-avatar", pic);
 
   // Bob's page learns it without a reload.
-  const rowImg = `#user-list > li[data-user-id="${alice.user.id}"] img`;
+  const rowImg = `#direct-list > li[data-user-id="${alice.user.id}"] img`;
   await waitForImage(bob.page, rowImg, pic);
   assert.equal(await userRow(bob.page, alice.user.id).locator("img").first().evaluate((i) => i.naturalWidth), 40);
+  await waitForImage(bob.page, "#peer-avatar", pic);
 });
 
 test("a new About is seen by the other in the user dialog", async () => {

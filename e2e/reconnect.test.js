@@ -40,7 +40,7 @@ test("after a server restart the banner shows, hides, and messages flow again", 
     await page.locator("#reconnect-banner").waitFor({ state: "hidden", timeout: RECONNECT_MS });
   }
 
-  // The conversation is still there (reloaded from the server)...
+  // The conversation is still there (caught up from the event log)...
   await messageWithText(alice.page, "before the restart").waitFor();
   await messageWithText(bob.page, "before the restart").waitFor();
   // ...and new messages go through both ways.

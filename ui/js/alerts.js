@@ -12,7 +12,7 @@ export class MessageAlerts {
 
   /**
    * @param {HTMLButtonElement} button "Enable notifications", shown while undecided
-   * @param {(peerId: number) => void} onOpen a notification was clicked
+   * @param {(conversationId: number) => void} onOpen a notification was clicked
    */
   constructor(meId, button, onOpen) {
     this.#meId = meId;
@@ -32,17 +32,20 @@ export class MessageAlerts {
     this.#renderButton();
   }
 
-  /** @param {object} msg a private_message; @param {object|null} sender its user */
-  message(msg, sender) {
-    if (!document.hidden || msg.sender_id === this.#meId) return;
-    const name = sender?.username ?? "Someone";
+  /**
+   * @param {object} msg a message frame (never a notice)
+   * @param {string} senderName
+   * @param {string|null} where the room's name, null for a direct conversation
+   */
+  message(msg, senderName, where) {
+    if (!document.hidden || msg.sender_id === this.#meId || msg.notice) return;
     const body = msg.file_path ? `Sent a file: ${msg.file_name ?? "file"}` : String(msg.content ?? "");
     notify({
-      title: name,
+      title: where ? `${senderName} in ${where}` : senderName,
       // Notifications are plain text on every platform; trim long messages.
       body: body.length > 200 ? `${body.slice(0, 199)}…` : body,
-      tag: `chatterbox-${msg.sender_id}`, // one notification per sender, replaced by the next
-      onClick: () => this.#onOpen(msg.sender_id),
+      tag: `chatterbox-c${msg.conversation_id}`, // one per conversation, replaced by the next
+      onClick: () => this.#onOpen(msg.conversation_id),
     });
   }
 

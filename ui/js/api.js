@@ -183,21 +183,25 @@ function fileForm(file) {
   return form;
 }
 
+const enc = encodeURIComponent;
+
+/** "?a=1&b=2" of the parameters that are set, or "". */
+function query(params) {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`);
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
 export const api = {
   register: (username, password) =>
     request("POST", "/register", { json: { username, password }, auth: false }),
   login: (username, password) =>
     request("POST", "/login", { json: { username, password }, auth: false }),
   logout: () => request("POST", "/logout"),
-  /** Sets the HttpOnly cookie that lets the browser download files. */
+  /** Sets the HttpOnly cookie that lets <img> and links fetch /static/ files. */
   sessionCookie: () => request("POST", "/session-cookie"),
   users: () => request("GET", "/users"),
-  /** Oldest first; with `limit`, only the newest that many. */
-  messages: (otherId, limit = null) =>
-    request("GET", `/messages/${encodeURIComponent(otherId)}${limit ? `?limit=${limit}` : ""}`),
-  /** The direct conversations, [{user_id, last_message}], most recent first. */
-  conversations: async () =>
-    (await request("GET", "/conversations")).filter((c) => c.kind === "direct"),
   changePassword: (oldPassword, newPassword) =>
     request("POST", "/change-password", {
       json: { old_password: oldPassword, new_password: newPassword },
@@ -205,6 +209,31 @@ export const api = {
   uploadProfile: (file) => uploadWithProgress("/upload-profile", file, () => {}).promise,
   removeProfile: () => request("POST", "/remove-profile"),
   updateAbout: (about) => request("POST", "/update-about", { json: { about } }),
-  uploadFile: (receiverId, file, onProgress) =>
-    uploadWithProgress(`/upload-file?receiver_id=${encodeURIComponent(receiverId)}`, file, onProgress),
+
+  // --- conversations (docs/protocol.md) ---
+  /** The caller's conversations, most recent activity first. */
+  conversations: () => request("GET", "/conversations"),
+  /** One conversation with its members. */
+  conversation: (id) => request("GET", `/conversations/${enc(id)}`),
+  /** { kind: "room"|"group", title, members: [user ids] } */
+  createConversation: (body) => request("POST", "/conversations", { json: body }),
+  rename: (id, title) => request("PATCH", `/conversations/${enc(id)}`, { json: { title } }),
+  rooms: () => request("GET", "/rooms"),
+  join: (id) => request("POST", `/conversations/${enc(id)}/join`),
+  leave: (id) => request("POST", `/conversations/${enc(id)}/leave`),
+  addMember: (id, userId) => request("POST", `/conversations/${enc(id)}/members`, { json: { user_id: userId } }),
+  removeMember: (id, userId) => request("DELETE", `/conversations/${enc(id)}/members/${enc(userId)}`),
+  setRole: (id, userId, role) =>
+    request("PUT", `/conversations/${enc(id)}/members/${enc(userId)}/role`, { json: { role } }),
+  /** A page of messages, oldest first: the newest `limit`, or those before/after a message id. */
+  messages: (id, { before = null, after = null, limit = null } = {}) =>
+    request("GET", `/conversations/${enc(id)}/messages${query({ before, after, limit })}`),
+  deleteMessage: (id, messageId) => request("DELETE", `/conversations/${enc(id)}/messages/${enc(messageId)}`),
+  markRead: (id, messageId) => request("POST", `/conversations/${enc(id)}/read`, { json: { message_id: messageId } }),
+  settings: () => request("GET", "/settings"),
+  saveSettings: (settings) => request("PUT", "/settings", { json: settings }),
+  /** Into a conversation by id, or (a direct one not started yet) to a person. */
+  uploadFile: ({ conversationId = null, receiverId = null }, file, onProgress) =>
+    uploadWithProgress(`/upload-file${conversationId !== null
+      ? query({ conversation_id: conversationId }) : query({ receiver_id: receiverId })}`, file, onProgress),
 };

@@ -1,15 +1,21 @@
-// The chat page: wires the sidebar, the conversation, the composer, the
-// dialogs and the WebSocket together. Each feature lives in its own module;
-// this file only routes events between them.
+// The chat page: wires the sidebar, the open conversation, the composer,
+// the dialogs and the WebSocket together. Each feature lives in its own
+// module; this file only routes events between them. Everything is keyed by
+// conversation id; a direct conversation whose first message is not sent
+// yet is keyed by the other person ("u<id>") until the server names it.
 
 import { api, endSession, session } from "./api.js";
 import { byId, flash, setAvatar } from "./dom.js";
-import { formatPresence } from "./format.js";
 import { ChatSocket } from "./socket.js";
 import { ConnectionStatus } from "./connection.js";
-import { UserList } from "./users.js";
-import { UnreadCounter } from "./unread.js";
+import { People } from "./people.js";
+import { Conversations } from "./conversations.js";
+import { Sidebar, conversationName } from "./sidebar.js";
 import { Conversation } from "./messages.js";
+import { Receipts } from "./receipts.js";
+import { Loader } from "./loader.js";
+import { ReadMarks } from "./readmarks.js";
+import { ChatHeader } from "./header.js";
 import { Outbox } from "./outbox.js";
 import { Composer } from "./composer.js";
 import { Uploader, acceptDrops } from "./uploads.js";
@@ -18,17 +24,28 @@ import { TypingNotifier, TypingTracker } from "./typing.js";
 import { ProfileDialog } from "./profile.js";
 import { PasswordDialog } from "./password.js";
 import { UserDialog } from "./userdialog.js";
+import { SettingsDialog } from "./settings.js";
+import { NewMessagePicker } from "./picker.js";
+import { CreateDialog, RoomBrowser } from "./rooms.js";
+import { MembersDialog } from "./members.js";
+import { confirmAction } from "./confirm.js";
+import { noticeSubject } from "./notices.js";
 import { MessageAlerts } from "./alerts.js";
 import { initThemeToggle } from "./theme.js";
 import { isDesktop, onOpenConversation, saveFile, setSession, setViewing } from "./desktop.js";
 
 const MAX_MESSAGE_CHARS = 10_000;
-const LAST_PEER_KEY = "chatterbox.peer"; // per tab, so a reload reopens the same conversation
+const LAST_OPEN_KEY = "chatterbox.conversation"; // per tab, so a reload reopens the same conversation
 
 const token = session.token;
 const meId = session.userId;
 if (!token || meId === null) endSession();
 else main();
+
+/** The key of a conversation (summary) for drafts and typing. */
+function keyOf(c) {
+  return c.conversation_id !== null && c.conversation_id !== undefined ? String(c.conversation_id) : `u${c.user_id}`;
+}
 
 function main() {
   initThemeToggle(byId("theme-toggle"));
@@ -38,9 +55,13 @@ function main() {
     placeholder: byId("placeholder"),
     chat: byId("chat"),
     peerAvatar: byId("peer-avatar"),
+    roomAvatar: byId("room-avatar"),
     peerName: byId("peer-name"),
     peerStatus: byId("peer-status"),
+    membersButton: byId("members-button"),
     typing: byId("typing"),
+    announcer: byId("announcer"),
+    leftNote: byId("left-note"),
     toast: byId("toast"),
   };
   const notify = (text, ms) => flash(els.toast, text, ms);
@@ -50,46 +71,80 @@ function main() {
 
   // The caller's own user object; the profile dialog updates it in place.
   const me = { id: meId, username: "", profile_pic: null, about: null };
-  const drafts = new Map(); // peer id -> unsent text
+  const drafts = new Map(); // conversation key -> unsent text
+  const people = new People(meId);
+  const store = new Conversations(meId);
   const socket = new ChatSocket(token);
   const connection = new ConnectionStatus(byId("connection"), byId("reconnect-banner"));
-  let everOpen = false;
+  const receipts = new Receipts(meId, people);
+  const readMarks = new ReadMarks(store, (frame) => socket.send(frame));
+  let removedFrom = null; // the open conversation's id, if we were removed from it
 
-  const users = new UserList(byId("user-list"), byId("user-empty"), (user) => selectPeer(user));
-  const unread = new UnreadCounter(meId, (peerId, count) => users.setUnread(peerId, count));
+  const loader = new Loader(people, store, () => receipts.version, (detail, since) => {
+    if (conversation.current?.conversation_id !== detail.conversation_id) return;
+    sidebar.select(detail.conversation_id);
+    applyDetail(detail, since);
+  });
+  const sidebar = new Sidebar({
+    roomList: byId("room-list"),
+    directList: byId("direct-list"),
+    emptyEl: byId("conversation-empty"),
+    store,
+    people,
+    meId,
+    onSelect: (id) => openConversation(store.get(id)),
+  });
+  const header = new ChatHeader(els, people, meId);
   const viewer = new ImageViewer(save);
   const userDialog = new UserDialog();
   const conversation = new Conversation({
     listEl: byId("message-list"),
     scrollEl: byId("message-scroll"),
+    statusEl: byId("history-status"),
+    jumpEl: byId("jump-latest"),
     meId,
-    sendEdit: (id, content) => socket.send({ type: "edit_message", message_id: id, new_content: content }),
-    onError: notify,
-    onLoaded: (peerId, history) => {
-      outbox.reconcile(peerId, history, meId);
-      for (const item of outbox.forPeer(peerId)) conversation.showOutgoing(item);
-      markRead();
+    people,
+    receipts,
+    callbacks: {
+      sendEdit: (id, content) => socket.send({ type: "edit_message", message_id: id, new_content: content }),
+      onDelete: deleteMessage,
+      onError: notify,
+      onLoaded: (c) => {
+        for (const item of outbox.forConversation(c)) conversation.showOutgoing(item);
+      },
+      onRetry: (item) => outbox.retry(item),
+      onDiscard: (item) => {
+        outbox.discard(item);
+        composer.focus();
+      },
+      onView: (url, name) => viewer.open(url, name),
+      onSave: save,
+      onSeen: (c, messageId) => readMarks.seen(c.conversation_id, messageId),
+      onAdopt: (c) => {
+        // The first message named the direct conversation: key it by id now.
+        const draftKey = `u${c.user_id}`;
+        if (drafts.has(draftKey)) drafts.set(keyOf(c), drafts.get(draftKey));
+        drafts.delete(draftKey);
+        sessionStorage.setItem(LAST_OPEN_KEY, keyOf(c));
+        setViewing({ conversationId: c.conversation_id, peerId: c.user_id });
+        if (store.has(c.conversation_id)) sidebar.select(c.conversation_id);
+        renderTyping();
+        refreshOpenDetail(); // its members' read positions, for receipts
+      },
+      focusComposer: () => composer.focus(),
     },
-    onRetry: (item) => outbox.retry(item),
-    onDiscard: (item) => {
-      outbox.discard(item);
-      composer.focus();
-    },
-    onView: (url, name) => viewer.open(url, name),
-    onSave: save,
   });
   const outbox = new Outbox((frame) => socket.send(frame), (item) => {
     conversation.showOutgoing(item);
-    if (item.state === "sent") users.touch(item.peerId, item.message.id);
-  });
-  const typingOut = new TypingNotifier((peerId, isTyping) =>
-    socket.send({ type: "typing", receiver_id: peerId, is_typing: isTyping }));
-  const typingIn = new TypingTracker((senderId) => {
-    if (senderId === conversation.peerId) renderTyping();
+    if (item.state === "sent") applyMessage(item.message, true);
+  }, `chatterbox.outbox.${meId}`);
+  const typingOut = new TypingNotifier((target, isTyping) => socket.send({ type: "typing", ...target, is_typing: isTyping }));
+  const typingIn = new TypingTracker((key) => {
+    if (conversation.current && keyOf(conversation.current) === key) renderTyping();
   });
   const uploader = new Uploader((msg) => {
     conversation.add(msg);
-    users.touch(conversation.peerOf(msg), msg.id);
+    applyMessage(msg, true);
   }, (text) => notify(text, 8000));
   const composer = new Composer({
     form: byId("composer"),
@@ -100,15 +155,52 @@ function main() {
     onFiles: sendFiles,
     onError: (text) => notify(text, 8000),
     onTyping: () => {
-      if (conversation.peerId !== null) typingOut.typed(conversation.peerId);
+      const c = conversation.current;
+      if (c) typingOut.typed(keyOf(c), target(c, "conversation_id", "receiver_id"));
     },
   });
   composer.setEnabled(false);
-  acceptDrops(els.chat, () => conversation.peerId !== null, sendFiles);
+  acceptDrops(els.chat, () => conversation.current !== null && removedFrom === null, sendFiles);
 
   const profile = new ProfileDialog(me, renderMe);
   const password = new PasswordDialog((text) => notify(text));
-  const alerts = new MessageAlerts(meId, byId("notify-button"), openPeer);
+  const settings = new SettingsDialog(() => refreshOpenDetail());
+  const alerts = new MessageAlerts(meId, byId("notify-button"), (id) => openById(id));
+  const picker = new NewMessagePicker(people, meId, (userId) => openDirect(userId));
+  const creator = new CreateDialog(people, (created) => {
+    store.upsert(created);
+    openConversation(store.get(created.conversation_id));
+  });
+  const browser = new RoomBrowser((id) => openById(id), async (id) => {
+    await loader.conversation(id);
+    openById(id);
+  });
+  const members = new MembersDialog(people, meId, {
+    // Title, role and member count reach the header through the store;
+    // read positions stay with the frames (and notices refresh them).
+    onChanged: (detail) => store.upsert(detail),
+    onLeft: (id) => forget(id),
+  });
+
+  people.onChange((userId) => {
+    const c = conversation.current;
+    if (userId === null || (c && c.kind === "direct" && c.user_id === userId)) renderHeader();
+    if (userId === meId || userId === null) {
+      const mine = people.me;
+      if (mine) Object.assign(me, mine);
+      renderMe();
+    }
+    if (userId !== null) userDialog.refresh(people.get(userId));
+  });
+  store.onChange((id) => {
+    const c = conversation.current;
+    if (!c || (id !== null && id !== c.conversation_id)) return;
+    const fresh = store.get(c.conversation_id);
+    if (fresh) {
+      conversation.update(fresh);
+      renderHeader();
+    }
+  });
 
   // --- rendering -----------------------------------------------------------
 
@@ -117,112 +209,164 @@ function main() {
     setAvatar(els.meAvatar, me.profile_pic);
   }
 
-  function renderPeer() {
-    const peer = users.get(conversation.peerId);
-    if (!peer) return;
-    els.peerName.textContent = peer.username;
-    setAvatar(els.peerAvatar, peer.profile_pic);
-    els.peerStatus.textContent = formatPresence(peer.is_online, peer.last_seen);
-    els.peerStatus.classList.toggle("online", Boolean(peer.is_online));
+  function renderHeader() {
+    header.render(conversation.current, removedFrom === null);
   }
 
   function renderTyping() {
-    const peer = users.get(conversation.peerId);
-    els.typing.textContent = peer && typingIn.isTyping(peer.id) ? `${peer.username} is typing…` : "";
+    const c = conversation.current;
+    header.typing(c ? typingIn.typists(keyOf(c)) : []);
+  }
+
+  // --- loading -------------------------------------------------------------
+
+  /**
+   * Members, their read positions and our role, for the open conversation.
+   * `since`: the receipts' version when the request went out; what frames
+   * moved after it is newer than the snapshot and stays.
+   */
+  function applyDetail(detail, since) {
+    const c = conversation.current;
+    if (!c || c.conversation_id !== detail.conversation_id) return;
+    receipts.reset(detail.kind, detail.members ?? [], since);
+    conversation.update(detail);
+    conversation.refreshReceipts();
+    renderHeader();
+    els.chat.dataset.members = "loaded"; // receipts now say what the server knows
+  }
+
+  function refreshOpenDetail() {
+    const id = conversation.current?.conversation_id;
+    if (id === null || id === undefined) return;
+    const since = receipts.version;
+    api.conversation(id).then((detail) => {
+      store.upsert(detail);
+      applyDetail(detail, since);
+    }).catch(() => {});
   }
 
   // --- actions -------------------------------------------------------------
 
-  async function refreshUsers() {
-    const list = await api.users();
-    const mine = list.find((u) => u.id === meId);
-    if (mine) Object.assign(me, mine);
-    renderMe();
-    users.setUsers(list.filter((u) => u.id !== meId));
-    if (conversation.peerId !== null) renderPeer();
+  /** Where a frame about this conversation goes: its id, or the other person. */
+  function target(c, idField, peerField) {
+    return c.conversation_id !== null && c.conversation_id !== undefined
+      ? { [idField]: c.conversation_id } : { [peerField]: c.user_id };
   }
 
-  /** Users, conversation order and unread counts, all from the server. */
-  async function refreshAll() {
-    const [, conversations] = await Promise.all([refreshUsers(), api.conversations()]);
-    users.setConversations(conversations);
-    await unread.recount(conversations, (peerId, limit) => api.messages(peerId, limit),
-      document.hidden ? null : conversation.peerId);
-  }
-
-  /** The open conversation counts as read while the tab is visible. */
-  function markRead() {
-    if (conversation.peerId === null || document.hidden) return;
-    unread.markRead(conversation.peerId, conversation.newestId);
-  }
-
-  function selectPeer(user) {
-    if (!user) return;
-    if (conversation.peerId !== user.id) {
-      if (conversation.peerId !== null) drafts.set(conversation.peerId, composer.value);
+  function openConversation(c) {
+    if (!c) return;
+    const current = conversation.current;
+    const same = current && conversation.shows(c);
+    if (!same) {
+      if (current) drafts.set(keyOf(current), composer.value);
       typingOut.stop();
-      users.select(user.id);
-      conversation.open(user);
-      composer.value = drafts.get(user.id) ?? "";
-      sessionStorage.setItem(LAST_PEER_KEY, String(user.id));
-      setViewing(user.id);
+      removedFrom = null;
+      sidebar.select(c.conversation_id ?? null);
+      receipts.reset(c.kind, []);
+      delete els.chat.dataset.members;
+      conversation.open(c);
+      composer.value = drafts.get(keyOf(c)) ?? "";
+      sessionStorage.setItem(LAST_OPEN_KEY, keyOf(c));
+      setViewing({ conversationId: c.conversation_id ?? null, peerId: c.kind === "direct" ? c.user_id : null });
+      if (c.conversation_id !== null && c.conversation_id !== undefined) refreshOpenDetail();
     }
-    renderPeer();
+    renderHeader();
     renderTyping();
+    els.leftNote.hidden = removedFrom === null;
     els.placeholder.hidden = true;
     els.chat.hidden = false;
     document.body.classList.add("show-chat"); // phone width: the chat replaces the list
-    composer.setEnabled(true);
+    composer.setEnabled(removedFrom === null);
     composer.focus();
   }
 
-  /** Phone width "back": leave the conversation, so new messages count as unread. */
-  function closePeer() {
-    const peerId = conversation.peerId;
-    if (peerId !== null) drafts.set(peerId, composer.value);
+  function openById(id) {
+    if (store.has(id)) {
+      openConversation(store.get(id));
+      return;
+    }
+    loader.conversation(id).then((detail) => {
+      if (detail) openConversation(store.get(id));
+    });
+  }
+
+  /** The direct conversation with a person, started or not. */
+  function openDirect(userId) {
+    const existing = store.directWith(userId);
+    if (existing) {
+      openConversation(existing);
+      return;
+    }
+    openConversation({
+      conversation_id: null, kind: "direct", title: null, user_id: userId, role: "member",
+      member_count: userId === meId ? 1 : 2, unread: 0, last_read_message_id: null, last_message: null,
+    });
+  }
+
+  /** Phone width "back", or the conversation is gone: nothing open. */
+  function closeConversation() {
+    const c = conversation.current;
+    if (c) drafts.set(keyOf(c), composer.value);
     typingOut.stop();
     conversation.close();
-    users.select(null);
-    sessionStorage.removeItem(LAST_PEER_KEY);
+    removedFrom = null;
+    sidebar.select(null);
+    sessionStorage.removeItem(LAST_OPEN_KEY);
     setViewing(null);
     els.chat.hidden = true;
     els.placeholder.hidden = false;
     composer.setEnabled(false);
     document.body.classList.remove("show-chat");
-    // Keyboard users land back on the person they were talking to.
-    document.querySelector(`#user-list > li[data-user-id="${peerId}"] button`)?.focus();
+    // Keyboard users land back on the conversation they were in.
+    if (c?.conversation_id) sidebar.button(c.conversation_id)?.focus();
+  }
+
+  /** We left or were removed: the conversation leaves the sidebar. */
+  function forget(id) {
+    store.remove(id);
+    if (conversation.current?.conversation_id === id) closeConversation();
   }
 
   function sendText(text) {
-    const peerId = conversation.peerId;
-    if (peerId === null) return false;
-    // The server's limit (chat.rs MAX_MESSAGE_CHARS), checked here so the
-    // text stays in the box to be shortened instead of failing.
+    const c = conversation.current;
+    if (!c || removedFrom !== null) return false;
+    // The server's limit (MAX_MESSAGE_CHARS), checked here so the text stays
+    // in the box to be shortened instead of failing.
     if ([...text].length > MAX_MESSAGE_CHARS) {
       notify(`Messages are at most ${MAX_MESSAGE_CHARS} characters; this one has ${[...text].length}.`);
       return false;
     }
     alerts.askOnce(); // a send is a user action, which browsers require for the prompt
-    // Shown at once as pending; a failure stays visible with a retry, so
-    // the box can be cleared either way.
-    outbox.send(peerId, text, conversation.newestId);
+    // Shown at once; without a connection it waits and goes by itself.
+    outbox.send({
+      conversationId: c.conversation_id ?? null,
+      receiverId: c.kind === "direct" ? c.user_id : null,
+      kind: c.kind,
+    }, text);
     typingOut.stop();
-    drafts.delete(peerId);
+    drafts.delete(keyOf(c));
     return true;
   }
 
-  /** Open a conversation by id (a clicked notification). Someone who joined
-   *  after the list was loaded is fetched first. */
-  function openPeer(peerId) {
-    if (users.get(peerId)) {
-      selectPeer(users.get(peerId));
-      return;
+  function sendFiles(files) {
+    const c = conversation.current;
+    if (!c || removedFrom !== null) return;
+    uploader.add(c.conversation_id !== null && c.conversation_id !== undefined
+      ? { conversationId: c.conversation_id } : { receiverId: c.user_id }, files);
+  }
+
+  async function deleteMessage(c, msg) {
+    const mine = msg.sender_id === meId;
+    const sure = await confirmAction(mine ? "Delete this message for everyone?"
+      : `Delete this message from ${people.get(msg.sender_id)?.username ?? "someone"} for everyone?`, "Delete");
+    if (!sure) return;
+    try {
+      await api.deleteMessage(c.conversation_id, msg.id);
+      conversation.applyDelete(msg.id);
+      store.deleted(c.conversation_id, msg.id);
+    } catch (err) {
+      if (err.status !== 401) notify(`Could not delete: ${err.message}`, 8000);
     }
-    refreshUsers()
-      .then(() => selectPeer(users.get(peerId)))
-      .catch((err) => {
-        if (err.status !== 401) notify(`Could not open that conversation: ${err.message}`);
-      });
   }
 
   /** The app's "Save as…" for a received file, with a word on how it went. */
@@ -233,11 +377,6 @@ function main() {
     } catch (err) {
       notify(`Could not save ${name}: ${err.message}`, 8000);
     }
-  }
-
-  function sendFiles(files) {
-    if (conversation.peerId === null) return;
-    uploader.add(conversation.peerId, files);
   }
 
   async function logOut() {
@@ -253,88 +392,184 @@ function main() {
 
   // --- server events -------------------------------------------------------
 
-  socket.on("private_message", (msg) => {
-    const peerId = conversation.peerOf(msg);
-    const fromPeer = msg.sender_id !== meId;
+  /** A stored message or notice into the sidebar's summary (fetching an unknown conversation). */
+  function applyMessage(msg, seen) {
+    if (!msg || msg.conversation_id === undefined || msg.conversation_id === null) return;
+    if (store.messageArrived(msg, seen)) return;
+    // A conversation new to us: once it is in (from a snapshot that may or
+    // may not hold this message), the message is applied again; what the
+    // snapshot counted already is not counted twice.
+    loader.conversation(msg.conversation_id).then((detail) => {
+      if (detail) store.messageArrived(msg, seen);
+    });
+  }
+
+  function onMessage(msg) {
     outbox.echoed(msg); // our own send coming back: pending -> sent
-    if (fromPeer) typingIn.update(msg.sender_id, false);
-    if (peerId !== meId && !users.get(peerId)) {
-      refreshAll().catch(() => {}); // someone who joined after the list was loaded
+    const fromOther = msg.sender_id !== meId;
+    const key = msg.conversation_id ? String(msg.conversation_id) : `u${fromOther ? msg.sender_id : msg.receiver_id}`;
+    if (fromOther && !msg.notice) {
+      typingIn.update(key, msg.sender_id, false);
+      // Typing before a direct conversation existed was keyed by the person.
+      if (msg.receiver_id !== null && msg.receiver_id !== undefined) typingIn.update(`u${msg.sender_id}`, msg.sender_id, false);
     }
-    users.touch(peerId, msg.id);
-    if (peerId === conversation.peerId) {
+    const open = conversation.holds(msg);
+    // On screen at once (open, visible, scrolled to the end): not unread.
+    const seen = !fromOther || (open && !document.hidden && conversation.atEnd);
+    if (open) {
       conversation.add(msg);
-      if (fromPeer && document.hidden) unread.arrived(peerId, msg.id);
-      else markRead();
-    } else if (fromPeer) {
-      unread.arrived(peerId, msg.id);
+      if (fromOther && !msg.notice) header.announce(msg);
     }
-    alerts.message(msg, users.get(msg.sender_id));
+    applyMessage(msg, seen);
+    if (msg.notice) onNotice(msg);
+    else if (fromOther) {
+      const c = store.get(msg.conversation_id);
+      alerts.message(msg, people.get(msg.sender_id)?.username ?? "Someone",
+        c && c.kind !== "direct" ? conversationName(c, people, meId) : null);
+    }
+  }
+
+  function onNotice(msg) {
+    const id = msg.conversation_id;
+    const { action } = msg.notice;
+    const aboutMe = noticeSubject(msg) === meId;
+    if (aboutMe && (action === "removed" || action === "left")) {
+      store.remove(id);
+      if (conversation.current?.conversation_id === id) {
+        if (action === "left") closeConversation();
+        else {
+          // Keep what was said on screen, but nothing more can be sent.
+          removedFrom = id;
+          typingOut.stop();
+          composer.setEnabled(false);
+          els.leftNote.hidden = false;
+          renderHeader();
+        }
+      }
+      return;
+    }
+    if (aboutMe && (action === "added" || action === "joined") && removedFrom === id) {
+      // Back in the conversation still on screen: writing works again.
+      removedFrom = null;
+      els.leftNote.hidden = true;
+      composer.setEnabled(true);
+      renderHeader();
+    }
+    if (conversation.current?.conversation_id === id) refreshOpenDetail();
+    if (members.openId === id) members.refresh(id);
+    if (action === "added" && aboutMe) loader.conversation(id);
+  }
+
+  socket.on("private_message", onMessage);
+  socket.on("message", onMessage);
+
+  const onEdit = (frame) => {
+    conversation.applyEdit(frame.message_id, frame.new_content, frame.edited_at ?? null);
+    if (frame.conversation_id) store.edited(frame.conversation_id, frame.message_id, frame.new_content);
+  };
+  socket.on("edit_message", onEdit);
+  socket.on("message_edited", onEdit);
+
+  socket.on("message_deleted", (frame) => {
+    if (conversation.current?.conversation_id === frame.conversation_id) conversation.applyDelete(frame.message_id);
+    store.deleted(frame.conversation_id, frame.message_id);
   });
 
-  socket.on("edit_message", (frame) => conversation.applyEdit(frame.message_id, frame.new_content));
+  socket.on("read", (frame) => {
+    if (frame.user_id === meId) {
+      readMarks.moved(frame.conversation_id, frame.message_id);
+      return;
+    }
+    if (conversation.current?.conversation_id !== frame.conversation_id) return;
+    const moved = receipts.read(frame.user_id, frame.message_id);
+    if (moved) conversation.refreshReceipts(moved);
+  });
+
+  socket.on("delivered", (frame) => {
+    if (conversation.current?.conversation_id !== frame.conversation_id) return;
+    const moved = receipts.delivered(frame.user_id, frame.message_id);
+    if (moved) conversation.refreshReceipts(moved);
+  });
 
   socket.on("typing", (frame) => {
-    if (frame.sender_id !== meId) typingIn.update(frame.sender_id, Boolean(frame.is_typing));
+    if (frame.sender_id === meId) return;
+    const direct = store.directWith(frame.sender_id);
+    const key = frame.conversation_id ? String(frame.conversation_id)
+      : direct ? String(direct.conversation_id) : `u${frame.sender_id}`;
+    typingIn.update(key, frame.sender_id, Boolean(frame.is_typing));
   });
 
   socket.on("presence", (frame) => {
     if (frame.user_id === meId) return;
     // Unknown id: someone registered after the list was loaded.
-    if (!users.setPresence(frame.user_id, frame.is_online, frame.last_seen)) refreshUsers().catch(() => {});
-    if (!frame.is_online) typingIn.update(frame.user_id, false);
-    if (frame.user_id === conversation.peerId) renderPeer();
-    userDialog.refresh(users.get(frame.user_id));
+    if (!people.setPresence(frame.user_id, frame.is_online, frame.last_seen)) loader.people().catch(() => {});
+    if (!frame.is_online) typingIn.clearSender(frame.user_id);
   });
 
   socket.on("user_updated", (frame) => {
     const fields = { profile_pic: frame.profile_pic ?? null, about: frame.about ?? null };
     if (frame.user_id === meId) {
       Object.assign(me, fields); // e.g. changed in another tab
+      people.update(meId, fields);
       renderMe();
       profile.render();
       return;
     }
-    if (!users.updateProfile(frame.user_id, fields)) refreshUsers().catch(() => {});
-    if (frame.user_id === conversation.peerId) renderPeer();
-    userDialog.refresh(users.get(frame.user_id));
+    if (!people.update(frame.user_id, fields)) loader.people().catch(() => {});
   });
 
   socket.on("error", (frame) => {
     if (!outbox.errored(frame)) notify(frame.detail || "The server refused that.");
   });
 
+  // Too much was missed to replay: start over from the server's state.
+  socket.on("reset", () => {
+    loader.all().catch(() => {});
+    conversation.reload();
+    if (conversation.current) refreshOpenDetail();
+  });
+
   socket.onStatus((state) => {
     connection.update(state);
     if (state === "open") {
-      // After a drop, catch up: presence, order, unread and messages may all
-      // have changed while we were away.
-      if (everOpen) {
-        refreshAll().catch(() => {});
-        conversation.reload();
-      }
-      everOpen = true;
+      outbox.socketUp(); // same client_id: a message stored before the drop is not stored again
     } else if (state === "closed") {
       outbox.socketDown();
       typingOut.stop();
       // A refused handshake looks like a network error; asking over HTTP
       // tells a revoked or expired token apart (401 ends the session).
-      refreshUsers().catch(() => {});
+      loader.people().catch(() => {});
     }
   });
 
   // --- page events ---------------------------------------------------------
 
   byId("profile-button").addEventListener("click", () => profile.open());
+  byId("settings-button").addEventListener("click", () => settings.open());
   byId("password-button").addEventListener("click", () => password.open());
   byId("logout-button").addEventListener("click", logOut);
-  byId("back-button").addEventListener("click", closePeer);
+  byId("new-message-button").addEventListener("click", () => picker.open());
+  byId("new-room-button").addEventListener("click", () => creator.open());
+  byId("browse-rooms-button").addEventListener("click", () => browser.open());
+  byId("back-button").addEventListener("click", closeConversation);
   byId("reconnect-now").addEventListener("click", () => socket.reconnectNow());
-  byId("user-filter").addEventListener("input", (e) => users.filter(e.target.value));
-  byId("peer-info-button").addEventListener("click", () => {
-    const peer = users.get(conversation.peerId);
-    if (peer) userDialog.open(peer);
+  const filterBox = byId("conversation-filter");
+  filterBox.addEventListener("input", () => sidebar.filter(filterBox.value));
+  filterBox.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && sidebar.openFirst()) e.preventDefault(); // open the first match
   });
+  const showDetails = () => {
+    const c = conversation.current;
+    if (!c || removedFrom !== null) return;
+    if (c.kind === "direct") {
+      const peer = people.get(c.user_id);
+      if (peer) userDialog.open(peer);
+    } else {
+      members.open(c.conversation_id);
+    }
+  };
+  byId("peer-info-button").addEventListener("click", showDetails);
+  els.membersButton.addEventListener("click", showDetails);
 
   // A file dropped outside the conversation would make the browser leave
   // the page to show it.
@@ -344,13 +579,16 @@ function main() {
     });
   }
 
-  onOpenConversation(openPeer);
+  onOpenConversation(({ conversationId, peerId }) => {
+    if (conversationId !== null) openById(conversationId);
+    else openDirect(peerId);
+  });
   window.addEventListener("online", () => socket.reconnectNow());
   window.addEventListener("pagehide", () => typingOut.stop());
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) return;
     socket.reconnectNow(); // mobile browsers drop sockets in background tabs
-    markRead();
+    conversation.reportSeen();
   });
 
   // --- start ---------------------------------------------------------------
@@ -360,18 +598,19 @@ function main() {
   setSession(token, meId);
   setViewing(null);
 
-  // Pictures and files are for logged-in people: the cookie lets <img> and
-  // links prove it (a login from before it existed has none yet).
-  api
-    .sessionCookie()
-    .catch(() => {})
-    .then(refreshAll)
-    .then(() => {
-      const last = Number(sessionStorage.getItem(LAST_PEER_KEY));
-      if (users.get(last)) selectPeer(users.get(last));
-    })
-    .catch((err) => {
-      if (err.status !== 401) notify(`Could not load users: ${err.message}`);
-    });
+  // Pictures and files are fetched by <img> and links, which cannot send the
+  // token: the session cookie authorises them. Before anything is drawn.
+  const cookie = api.sessionCookie().catch(() => {});
+  socket.on("synced", loader.start(cookie, reopenLast, (err) => {
+    if (err.status !== 401) notify(`Could not load your conversations: ${err.message}`);
+  }));
   socket.connect();
+
+  /** A reload reopens the conversation this tab had open. */
+  function reopenLast() {
+    const last = sessionStorage.getItem(LAST_OPEN_KEY);
+    if (!last || conversation.current) return;
+    if (last.startsWith("u")) openDirect(Number(last.slice(1)));
+    else if (store.has(Number(last))) openConversation(store.get(Number(last)));
+  }
 }

@@ -18,7 +18,8 @@
 //     rejects for non-images and images over 10 MiB.
 //   invoke("upload_picked", { id, path, token, onProgress })
 //     POSTs a picked file to `path` on the current server (the path the
-//     browser would use: /upload-file?receiver_id=N or /upload-profile) with
+//     browser would use: /upload-file?conversation_id=N, /upload-file?receiver_id=N
+//     for a direct conversation not started yet, or /upload-profile) with
 //     the session token. onProgress is a Channel receiving { sent, total }.
 //     Resolves with the server's JSON body; rejects with { status, detail },
 //     status 0 for a lost connection or a cancel.
@@ -29,10 +30,14 @@
 //   invoke("set_session", { token, userId }) -> null. The chat page's session,
 //     or nulls on logout; the app keeps its own WebSocket with it for
 //     notifications.
-//   invoke("set_viewing", { peerId }) -> null. The open conversation's peer
-//     (or null), so the app does not notify about what is on screen.
-// Event: "open-conversation" with payload { peer_id } when a notification is
-// clicked.
+//   invoke("set_viewing", { peerId, conversationId }) -> null. The open
+//     conversation (or nulls), so the app does not notify about what is on
+//     screen: its id, and for a direct conversation the other person's id
+//     (null for rooms and groups; older apps read only peerId). A direct
+//     conversation not started yet has a peerId and a null conversationId.
+// Event: "open-conversation" with payload { conversation_id, peer_id } when a
+// notification is clicked: either field may be missing (older apps send
+// peer_id only; rooms have no peer).
 //
 // A desktop command that fails or is missing must never break chat: every
 // call here is caught, logged, and either swallowed (bookkeeping) or turned
@@ -178,20 +183,32 @@ export async function setSession(token, userId) {
   await call("set_session", { token, userId }).catch(() => {});
 }
 
-/** Tell the app which conversation is on screen (a peer id, or null). */
-export function setViewing(peerId) {
+/**
+ * Tell the app which conversation is on screen, or that none is (null).
+ * @param {{conversationId: number|null, peerId: number|null} | null} viewing
+ */
+export function setViewing(viewing) {
   if (!isDesktop) return;
-  call("set_viewing", { peerId }).catch(() => {});
+  const conversationId = viewing?.conversationId ?? null;
+  const peerId = viewing?.peerId ?? null;
+  call("set_viewing", { peerId, conversationId }).catch(() => {});
 }
 
-/** Call `handler(peerId)` when the user clicks one of the app's notifications. */
+const positiveId = (value) => {
+  const id = Number(value);
+  return Number.isInteger(id) && id > 0 ? id : null;
+};
+
+/** Call `handler({ conversationId, peerId })` when the user clicks one of the
+ *  app's notifications; at least one of the two is set. */
 export function onOpenConversation(handler) {
   const listen = tauri()?.event?.listen;
   if (!isDesktop || !listen) return;
   Promise.resolve()
     .then(() => listen("open-conversation", (e) => {
-      const peerId = Number(e?.payload?.peer_id);
-      if (Number.isInteger(peerId) && peerId > 0) handler(peerId);
+      const conversationId = positiveId(e?.payload?.conversation_id);
+      const peerId = positiveId(e?.payload?.peer_id);
+      if (conversationId !== null || peerId !== null) handler({ conversationId, peerId });
     }))
     .catch((err) => console.error("listening for open-conversation failed", err));
 }

@@ -86,3 +86,12 @@ export function staticUrl(path) {
 export function avatarUrl(profilePic) {
   return staticUrl(profilePic) ?? DEFAULT_AVATAR;
 }
+
+/** A conversation list's time: the clock today, "Yesterday", a weekday within a week, else a date. */
+export function formatShort(date) {
+  if (sameDay(date, new Date())) return formatClock(date);
+  if (isYesterday(date)) return "Yesterday";
+  const age = Date.now() - date.getTime();
+  if (age > 0 && age < 6 * 24 * 3600 * 1000) return date.toLocaleDateString([], { weekday: "short" });
+  return date.toLocaleDateString([], { day: "numeric", month: "short" });
+}

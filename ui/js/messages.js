@@ -1,84 +1,128 @@
-// The open conversation: loads history, appends live messages, applies edits,
-// and shows our own messages still on their way (see outbox.js). Messages
-// are keyed by id, so the upload reply and the WebSocket push of the same
-// file (or a push racing the history load) show once.
+// The open conversation's message list. History comes by cursor: the newest
+// page first (reaching back to the first unread message, which a "New
+// messages" line marks and the view opens at), older pages as the reader
+// scrolls up, with the scroll position kept. So a conversation of 100,000
+// messages opens as fast as one of 100, and the DOM holds only what was
+// scrolled through.
+//
+// Live messages, notices, edits and deletes are applied by message id, so a
+// frame that races the history load (held back and replayed after it), the
+// upload reply and the push of the same file all show once. What is on
+// screen is reported (`onSeen`) so the page can mark it read; our own
+// messages still on their way are drawn from the outbox (bubbles.js).
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
-import { fileCard } from "./filecard.js";
-import { formatClock, formatDay, formatFull, parseTimestamp, sameDay } from "./format.js";
+import { formatDay, parseTimestamp, sameDay } from "./format.js";
+import { buildMessage, buildOutgoing, fillBody, setReceipt, updateOutgoing } from "./bubbles.js";
+import { belongs } from "./outbox.js";
 
+const PAGE = 50;
+const FIRST_PAGE_MAX = 500; // how far back the first load goes to reach the first unread message
 const NEAR_BOTTOM_PX = 80;
+const LOAD_OLDER_PX = 400; // start fetching older messages this close to the top
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this sit together
 
 export class Conversation {
   #listEl;
   #scrollEl;
+  #statusEl;
+  #jumpEl;
   #meId;
-  #sendEdit;
-  #onError;
-  #peer = null;
-  #items = new Map(); // message id -> { msg, li, text, edited, editButton }
-  #last = null; // { date, senderId } of the last rendered message
+  #people;
+  #receipts;
+  #conv = null; // the open conversation's summary (conversation_id null: a direct one not started yet)
+  #items = new Map(); // message id -> view (bubbles.js)
+  #last = null; // { date, senderId } of the last rendered entry, for grouping and day lines
   #pending = null; // live events held back while history loads
+  #live = null; // live messages waiting for the next frame: id -> message
+  #liveStick = false; // whether the view follows the end when they are drawn
   #loadSeq = 0; // bumps on every open, so a slow reply for an older pick is dropped
+  #hasOlder = false;
+  #loadingOlder = false;
   #editing = null; // { id, form }
-  #outgoing = new Map(); // outbox item -> { li, state, retry, error }
-  #onLoaded;
-  #onRetry;
-  #onDiscard;
-  #onView;
-  #onSave;
+  #outgoing = new Map(); // outbox item -> view
+  #visible = new Set(); // ids of entries on screen
+  #observer;
+  #cb;
 
   /**
    * @param {object} o
-   * @param {(id: number, content: string) => boolean} o.sendEdit false if it could not be sent
-   * @param {(text: string) => void} o.onError
-   * @param {(peerId: number, history: Array) => void} o.onLoaded after history is drawn
-   * @param {(item) => void} o.onRetry the retry button of a failed message
-   * @param {(item) => void} o.onDiscard its discard button
-   * @param {(url: string, name: string) => void} o.onView an image thumbnail was clicked
-   * @param {((url: string, name: string) => void) | null} [o.onSave] saves other files (see filecard.js)
+   * @param {object} o.people People
+   * @param {object} o.receipts Receipts of the open conversation
+   * @param {object} o.callbacks { sendEdit(id, content) -> bool, onDelete(msg), onError(text),
+   *   onLoaded(conv), onAdopt(conv), onRetry(item), onDiscard(item), onView(url, name), onSave, onSeen(conv, messageId) }
    */
-  constructor({ listEl, scrollEl, meId, sendEdit, onError, onLoaded, onRetry, onDiscard, onView, onSave = null }) {
+  constructor({ listEl, scrollEl, statusEl, jumpEl, meId, people, receipts, callbacks }) {
     this.#listEl = listEl;
     this.#scrollEl = scrollEl;
+    this.#statusEl = statusEl;
+    this.#jumpEl = jumpEl;
     this.#meId = meId;
-    this.#sendEdit = sendEdit;
-    this.#onError = onError;
-    this.#onLoaded = onLoaded;
-    this.#onRetry = onRetry;
-    this.#onDiscard = onDiscard;
-    this.#onView = onView;
-    this.#onSave = onSave;
+    this.#people = people;
+    this.#receipts = receipts;
+    this.#cb = callbacks;
+    this.#observer = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const id = Number(e.target.dataset.id);
+        if (e.isIntersecting) this.#visible.add(id);
+        else this.#visible.delete(id);
+      }
+      this.reportSeen();
+    }, { root: scrollEl });
+    scrollEl.addEventListener("scroll", () => this.#onScroll(), { passive: true });
+    jumpEl.addEventListener("click", () => {
+      this.#scrollToBottom();
+      this.#cb.focusComposer?.();
+    });
   }
 
-  /** The newest message id shown, for read tracking. */
-  get newestId() {
-    let newest = null;
-    for (const id of this.#items.keys()) if (newest === null || id > newest) newest = id;
-    return newest;
+  /** The open conversation's summary, or null. */
+  get current() {
+    return this.#conv;
   }
 
-  get peerId() {
-    return this.#peer ? this.#peer.id : null;
+  /** Whether the end of the conversation is on screen (a new message will be seen). */
+  get atEnd() {
+    return this.#nearBottom();
   }
 
-  /** The other party of a message, seen from our side. */
-  peerOf(msg) {
-    return msg.sender_id === this.#meId ? msg.receiver_id : msg.sender_id;
+  /** Whether a conversation (by summary) is the one on screen. */
+  shows(c) {
+    if (!this.#conv || !c) return false;
+    if (this.#conv.conversation_id !== null) return this.#conv.conversation_id === c.conversation_id;
+    return c.kind === "direct" && c.user_id === this.#conv.user_id;
   }
 
-  async open(peer) {
+  /** Whether a message belongs to the open conversation. */
+  holds(msg) {
+    if (!this.#conv) return false;
+    if (this.#conv.conversation_id !== null) return msg.conversation_id === this.#conv.conversation_id;
+    // A direct conversation opened before it existed: its first message names it.
+    if (this.#conv.kind !== "direct") return false;
+    const other = msg.sender_id === this.#meId ? msg.receiver_id : msg.sender_id;
+    return other === this.#conv.user_id && msg.receiver_id !== null && msg.receiver_id !== undefined;
+  }
+
+  /** The summary changed (renamed, role, its id became known): keep the same view. */
+  update(c) {
+    if (!this.#conv) return;
+    const roleChanged = c.role !== this.#conv.role;
+    this.#conv = { ...this.#conv, ...c };
+    if (roleChanged) for (const view of this.#items.values()) if (!view.notice) fillBody(view, this.#ctx());
+  }
+
+  /** Open a conversation: `c` is its summary, with the caller's unread count and read position. */
+  async open(c, { keepPlace = false } = {}) {
     const seq = ++this.#loadSeq;
-    const keepScroll = this.#peer?.id === peer.id && !this.#nearBottom() ? this.#scrollEl.scrollTop : null;
-    this.#peer = peer;
+    const keepScroll = keepPlace && !this.#nearBottom() ? this.#scrollEl.scrollTop : null;
+    this.#conv = { ...c };
     this.#reset();
     this.#pending = [];
     this.#listEl.setAttribute("aria-busy", "true");
-    let history;
+    let history = [];
     try {
-      history = await api.messages(peer.id);
+      if (c.conversation_id !== null) history = await this.#firstPages(c);
     } catch (err) {
       if (seq !== this.#loadSeq) return;
       this.#pending = null;
@@ -88,44 +132,147 @@ export class Conversation {
     }
     if (seq !== this.#loadSeq) return;
     this.#listEl.removeAttribute("aria-busy");
-    history = Array.isArray(history) ? history : [];
-    for (const msg of history) this.#append(msg);
+    const lastRead = c.last_read_message_id ?? 0;
+    const firstUnread = c.unread
+      ? history.find((m) => m.id > lastRead && m.sender_id !== this.#meId && !m.notice)
+      : null;
+    for (const msg of history) {
+      if (firstUnread && msg === firstUnread) this.#append(msg, { unreadLine: true });
+      else this.#append(msg);
+    }
+    this.#renderHistoryStatus();
     const pending = this.#pending;
     this.#pending = null;
-    this.#onLoaded(peer.id, history); // draws what is still in the outbox
+    this.#cb.onLoaded(this.#conv); // draws what is still in the outbox
     for (const replay of pending) replay();
-    // A reload after a reconnect keeps the reader's place; a fresh open starts at the end.
-    if (keepScroll === null) this.#scrollToBottom();
-    else this.#scrollEl.scrollTop = keepScroll;
+    this.#drawLive(); // now, before the view is placed
+    const line = this.#listEl.querySelector(".unread-line");
+    if (keepScroll !== null) this.#scrollEl.scrollTop = keepScroll;
+    else if (line) this.#scrollEl.scrollTop = Math.max(0, line.offsetTop - 8);
+    else this.#scrollToBottom();
+    this.#onScroll();
   }
 
-  /** Reload the open conversation, e.g. to catch up after a reconnect. */
+  /** The newest page, reaching back far enough to hold the first unread message. */
+  async #firstPages(c) {
+    const id = c.conversation_id;
+    const lastRead = c.last_read_message_id ?? 0;
+    const unread = c.unread ?? 0;
+    const limit = Math.min(FIRST_PAGE_MAX, Math.max(PAGE, unread + 10));
+    let history = await api.messages(id, { limit });
+    history = Array.isArray(history) ? history : [];
+    this.#hasOlder = history.length === limit;
+    const unreadLoaded = () => history.filter((m) => m.id > lastRead && m.sender_id !== this.#meId && !m.notice).length;
+    while (unread && this.#hasOlder && history.length < FIRST_PAGE_MAX && unreadLoaded() < unread
+      && history[0].id > lastRead) {
+      const older = await api.messages(id, { before: history[0].id, limit: PAGE });
+      this.#hasOlder = older.length === PAGE;
+      history = older.concat(history);
+    }
+    return history;
+  }
+
+  /** Reload the open conversation (after a `reset`), keeping the reader's place. */
   reload() {
-    if (this.#peer) this.open(this.#peer);
+    if (this.#conv) this.open(this.#conv, { keepPlace: true });
   }
 
   close() {
     this.#loadSeq += 1;
-    this.#peer = null;
+    this.#conv = null;
     this.#pending = null;
     this.#reset();
   }
 
+  /** A live message or notice (deduplicated by id). */
   add(msg) {
-    if (!this.#peer || this.peerOf(msg) !== this.#peer.id) return;
+    if (!this.holds(msg)) return;
     if (this.#pending) {
       this.#pending.push(() => this.add(msg));
       return;
     }
-    if (this.#items.has(msg.id)) return;
-    const stick = this.#nearBottom() || msg.sender_id === this.#meId;
-    this.#append(msg);
-    if (stick) this.#scrollToBottom();
+    if (this.#items.has(msg.id) || this.#live?.has(msg.id)) return;
+    this.#adopt(msg);
+    // Drawn once per frame: a burst (a backfill, a busy room) costs one
+    // layout, not one per message.
+    if (!this.#live) {
+      this.#live = new Map();
+      this.#liveStick = this.#nearBottom();
+      if (document.hidden) setTimeout(() => this.#drawLive(), 100);
+      else requestAnimationFrame(() => this.#drawLive());
+    }
+    if (msg.sender_id === this.#meId) this.#liveStick = true;
+    this.#live.set(msg.id, { ...msg });
+  }
+
+  #drawLive() {
+    const live = this.#live;
+    this.#live = null;
+    if (!live || !this.#conv) return;
+    // Messages go in id order; a live one older than the newest shown (a
+    // backfill racing a send) is rare enough to place by rebuilding nothing:
+    // it goes last, as the server will order it next time.
+    for (const msg of live.values()) if (!this.#items.has(msg.id)) this.#append(msg);
+    this.#moveOutgoingLast();
+    if (this.#liveStick) this.#scrollToBottom();
+    else this.#jumpEl.hidden = false;
+  }
+
+  applyEdit(messageId, newContent, editedAt = null) {
+    if (this.#pending) {
+      this.#pending.push(() => this.applyEdit(messageId, newContent, editedAt));
+      return;
+    }
+    const waiting = this.#live?.get(messageId);
+    if (waiting) Object.assign(waiting, { content: newContent, is_edited: 1 });
+    const view = this.#items.get(messageId);
+    if (!view || !view.text) return;
+    view.msg.content = newContent;
+    view.msg.is_edited = 1;
+    if (editedAt) view.msg.edited_at = editedAt;
+    view.text.textContent = newContent;
+    view.edited.hidden = false;
+  }
+
+  applyDelete(messageId) {
+    if (this.#pending) {
+      this.#pending.push(() => this.applyDelete(messageId));
+      return;
+    }
+    const waiting = this.#live?.get(messageId);
+    if (waiting && !waiting.notice) {
+      Object.assign(waiting, { deleted_at: new Date().toISOString(), content: null, file_path: null, file_name: null });
+    }
+    const view = this.#items.get(messageId);
+    if (!view || view.notice || view.msg.deleted_at) return;
+    if (this.#editing?.id === messageId) this.#cancelEdit();
+    Object.assign(view.msg, { deleted_at: new Date().toISOString(), content: null, file_path: null, file_name: null });
+    fillBody(view, this.#ctx());
+  }
+
+  /**
+   * Re-draw the receipts under our messages: all of them, or (a position
+   * moved) only those with ids in `range` ({after, upTo}), so a stream of
+   * receipts in a long conversation does not redraw it all each time.
+   */
+  refreshReceipts(range = null) {
+    for (const [id, view] of this.#items) {
+      if (range && (id <= range.after || id > range.upTo)) continue;
+      if (view.mine && !view.notice) setReceipt(view, this.#receipts.of(view.msg));
+    }
+  }
+
+  /** Tell the page what is on screen, e.g. when the tab becomes visible again. */
+  reportSeen() {
+    if (document.hidden || !this.#conv || this.#conv.conversation_id === null || this.#pending) return;
+    let max = 0;
+    for (const id of this.#visible) if (id > max) max = id;
+    if (max) this.#cb.onSeen(this.#conv, max);
   }
 
   /** Draw or update one of our outgoing messages (an outbox item). */
   showOutgoing(item) {
-    if (!this.#peer || item.peerId !== this.#peer.id || this.#pending) return;
+    if (!this.#conv || !belongs(item, this.#conv) || this.#pending) return;
     let view = this.#outgoing.get(item);
     if (item.state === "discarded") {
       view?.li.remove();
@@ -133,133 +280,206 @@ export class Conversation {
       return;
     }
     if (item.state === "sent") {
-      if (view) this.#outgoing.delete(item);
+      this.#outgoing.delete(item);
       const msg = item.message;
-      if (!view || this.#items.has(msg.id)) {
-        // Drawn already (a reload raced the echo) or never drawn here.
+      if (!view || this.#items.has(msg.id) || this.#live?.has(msg.id)) {
+        // Drawn already (a backfill raced the echo) or never drawn here.
         view?.li.remove();
         this.add(msg);
         return;
       }
       // Becomes the real message where it stands, so nothing jumps.
+      this.#adopt(msg);
       const date = parseTimestamp(msg.timestamp) ?? new Date();
-      const real = this.#build(msg, date);
-      this.#items.set(msg.id, real);
+      const real = buildMessage(msg, date, this.#ctx());
+      this.#track(msg.id, real);
       view.li.replaceWith(real.li);
-      this.#last = { date, senderId: msg.sender_id };
+      if (this.#listEl.lastElementChild === real.li) this.#last = { date, senderId: msg.sender_id };
       return;
     }
     if (!view) {
       const now = new Date();
       this.#daySeparator(now);
-      view = this.#buildOutgoing(item);
+      view = buildOutgoing(item, this.#cb.onRetry, this.#cb.onDiscard);
       this.#outgoing.set(item, view);
       this.#listEl.append(view.li);
       // Counted as the last message, so the next one groups and dates right.
       this.#last = { date: now, senderId: this.#meId };
       this.#scrollToBottom();
     }
-    view.li.dataset.state = item.state;
-    view.status.textContent = item.state === "failed" ? `Not sent${item.error ? `: ${item.error}` : ""}` : "Sending…";
-    view.actions.hidden = item.state !== "failed";
+    updateOutgoing(view, item);
   }
 
-  #buildOutgoing(item) {
-    const status = el("span", { className: "msg-status", attrs: { role: "status" } });
-    const retry = el("button", {
-      className: "msg-retry",
-      text: "Retry",
-      attrs: { type: "button", "aria-label": "Retry sending this message" },
-      on: { click: () => this.#onRetry(item) },
-    });
-    const discard = el("button", {
-      className: "msg-discard",
-      text: "Discard",
-      attrs: { type: "button", "aria-label": "Discard this unsent message" },
-      on: { click: () => this.#onDiscard(item) },
-    });
-    const actions = el("div", { className: "msg-actions" }, retry, discard);
-    const bubble = el("div", { className: "bubble" },
-      el("span", { className: "visually-hidden", text: "You: " }),
-      el("p", { className: "msg-text", text: item.content }),
-      el("div", { className: "msg-meta" }, status));
-    const li = el("li", { className: "msg mine", dataset: { state: item.state } }, bubble, actions);
-    return { li, status, actions };
+  /** A direct conversation opened before it existed learns its id from its first message. */
+  #adopt(msg) {
+    if (this.#conv.conversation_id !== null || !msg.conversation_id) return;
+    this.#conv.conversation_id = msg.conversation_id;
+    this.#cb.onAdopt?.(this.#conv);
   }
 
-  applyEdit(messageId, newContent) {
-    if (this.#pending) {
-      this.#pending.push(() => this.applyEdit(messageId, newContent));
-      return;
-    }
-    const item = this.#items.get(messageId);
-    if (!item || !item.text) return;
-    item.msg.content = newContent;
-    item.text.textContent = newContent;
-    item.edited.hidden = false;
+  // --- building the list -----------------------------------------------------
+
+  #ctx() {
+    const c = this.#conv;
+    const admin = c && c.kind !== "direct" && c.role === "admin";
+    return {
+      meId: this.#meId,
+      showSender: c && c.kind !== "direct",
+      senderName: (id) => this.#people.get(id)?.username ?? "Someone",
+      noticeName: (id) => this.#people.name(id),
+      canEdit: true,
+      canDelete: (msg) => !msg.notice && !msg.deleted_at && (msg.sender_id === this.#meId || admin),
+      onEdit: (id) => this.#startEdit(id),
+      onDelete: (msg) => this.#cb.onDelete(this.#conv, msg),
+      onView: this.#cb.onView,
+      onSave: this.#cb.onSave,
+    };
+  }
+
+  #track(id, view) {
+    this.#items.set(id, view);
+    view.li.dataset.id = String(id);
+    this.#observer.observe(view.li);
+    if (view.mine && !view.notice) setReceipt(view, this.#receipts.of(view.msg));
   }
 
   #reset() {
     this.#cancelEdit();
+    this.#observer.disconnect();
+    this.#visible.clear();
     this.#items.clear();
+    this.#live = null;
     this.#outgoing.clear();
     this.#last = null;
+    this.#hasOlder = false;
+    this.#loadingOlder = false;
     this.#listEl.replaceChildren();
+    this.#statusEl.textContent = "";
+    this.#jumpEl.hidden = true;
   }
 
-  #append(msg) {
+  /** Entries for messages, each preceded by a day line or the unread line where due. */
+  #append(msg, { unreadLine = false } = {}) {
     const date = parseTimestamp(msg.timestamp) ?? new Date();
     this.#daySeparator(date);
-    const grouped = this.#last !== null && this.#last.senderId === msg.sender_id
-      && date - this.#last.date < GROUP_GAP_MS;
-    const item = this.#build(msg, date);
-    item.li.classList.toggle("grouped", grouped);
-    this.#items.set(msg.id, item);
-    this.#listEl.append(item.li);
-    this.#last = { date, senderId: msg.sender_id };
+    if (unreadLine) {
+      this.#listEl.append(el("li", { className: "unread-line", attrs: { role: "separator", "aria-label": "New messages" } },
+        el("span", { text: "New messages" })));
+      this.#last = { date, senderId: null };
+    }
+    const view = buildMessage(msg, date, this.#ctx());
+    this.#group(view, this.#last);
+    this.#track(msg.id, view);
+    this.#listEl.append(view.li);
+    this.#last = { date, senderId: msg.notice ? null : msg.sender_id };
   }
 
-  /** A "Today"/"Yesterday"/date line before the first message of a day. */
+  #group(view, previous) {
+    const grouped = !view.notice && previous !== null && previous.senderId === view.msg.sender_id
+      && view.date - previous.date < GROUP_GAP_MS;
+    view.li.classList.toggle("grouped", grouped);
+  }
+
+  /** A "Today"/"Yesterday"/date line before the first entry of a day. */
   #daySeparator(date) {
     if (this.#last && sameDay(this.#last.date, date)) return;
     this.#listEl.append(el("li", { className: "day" }, el("span", { text: formatDay(date) })));
     this.#last = null;
   }
 
-  #build(msg, date) {
-    const mine = msg.sender_id === this.#meId;
-    const isFile = Boolean(msg.file_path);
-    const text = isFile ? null : el("p", { className: "msg-text", text: msg.content ?? "" });
-    const edited = el("span", { className: "msg-edited", text: "edited", attrs: { hidden: !msg.is_edited } });
-    const time = el("time", {
-      className: "msg-time",
-      text: formatClock(date),
-      attrs: { datetime: date.toISOString(), title: formatFull(date) },
-    });
-    const editButton = mine && !isFile
-      ? el("button", {
-        className: "msg-edit",
-        text: "Edit",
-        attrs: { type: "button", "aria-label": "Edit message" },
-        on: { click: () => this.#startEdit(msg.id) },
-      })
-      : null;
-    // Screen readers get the sender; sighted users get it from the side.
-    const who = el("span", { className: "visually-hidden", text: `${mine ? "You" : this.#peer.username}: ` });
-    const bubble = el("div", { className: "bubble" },
-      who,
-      isFile ? fileCard(msg, this.#onView, this.#onSave) : text,
-      el("div", { className: "msg-meta" }, edited, time));
-    const li = el("li", { className: `msg ${mine ? "mine" : "theirs"}`, dataset: { id: msg.id } }, bubble, editButton);
-    return { msg: { ...msg }, li, text, edited, editButton };
+  /** Our unsent messages stay below the stored ones. */
+  #moveOutgoingLast() {
+    for (const view of this.#outgoing.values()) this.#listEl.append(view.li);
   }
+
+  // --- older pages -----------------------------------------------------------
+
+  #onScroll() {
+    this.#jumpEl.hidden = this.#nearBottom();
+    if (this.#scrollEl.scrollTop < LOAD_OLDER_PX) this.#loadOlder();
+  }
+
+  async #loadOlder() {
+    if (this.#loadingOlder || !this.#hasOlder || this.#pending || !this.#conv?.conversation_id) return;
+    const oldest = this.#oldestId();
+    if (oldest === null) return;
+    this.#loadingOlder = true;
+    const seq = this.#loadSeq;
+    this.#statusEl.textContent = "Loading earlier messages…";
+    let page;
+    try {
+      page = await api.messages(this.#conv.conversation_id, { before: oldest, limit: PAGE });
+    } catch (err) {
+      if (seq !== this.#loadSeq) return;
+      this.#loadingOlder = false;
+      this.#statusEl.textContent = `Could not load earlier messages: ${err.detail ?? err.message}`;
+      return;
+    }
+    if (seq !== this.#loadSeq) return;
+    page = Array.isArray(page) ? page.filter((m) => !this.#items.has(m.id)) : [];
+    this.#hasOlder = page.length >= PAGE;
+    this.#prepend(page);
+    this.#loadingOlder = false;
+    this.#renderHistoryStatus();
+    // A short page may leave the top still in reach: keep going.
+    if (this.#hasOlder && this.#scrollEl.scrollTop < LOAD_OLDER_PX) this.#loadOlder();
+  }
+
+  #oldestId() {
+    let oldest = null;
+    for (const id of this.#items.keys()) if (oldest === null || id < oldest) oldest = id;
+    return oldest;
+  }
+
+  /** Older messages above the ones shown, keeping what the reader looks at in place. */
+  #prepend(page) {
+    if (!page.length) return;
+    const firstOld = this.#listEl.firstElementChild; // always a day line
+    const firstView = [...this.#items.values()].find((v) => v.li === firstOld?.nextElementSibling) ?? null;
+    // The first entry shown stays where it is on screen (whatever the seam
+    // below does to the heights around it).
+    const anchor = firstView?.li ?? this.#listEl.firstElementChild;
+    const anchorTop = anchor?.getBoundingClientRect().top ?? 0;
+
+    const fragment = document.createDocumentFragment();
+    let last = null;
+    for (const msg of page) {
+      const date = parseTimestamp(msg.timestamp) ?? new Date();
+      if (!last || !sameDay(last.date, date)) {
+        fragment.append(el("li", { className: "day" }, el("span", { text: formatDay(date) })));
+        last = null;
+      }
+      const view = buildMessage(msg, date, this.#ctx());
+      this.#group(view, last);
+      this.#track(msg.id, view);
+      fragment.append(view.li);
+      last = { date, senderId: msg.notice ? null : msg.sender_id };
+    }
+    // The seam: one day line for one day, and a run by one sender grouped.
+    if (firstOld?.classList.contains("day") && last && firstView && sameDay(last.date, firstView.date)) {
+      firstOld.remove();
+      this.#group(firstView, last);
+    }
+    this.#listEl.prepend(fragment);
+    if (anchor) this.#scrollEl.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+  }
+
+  #renderHistoryStatus() {
+    if (!this.#conv || this.#conv.conversation_id === null || this.#items.size === 0) {
+      this.#statusEl.textContent = "";
+      return;
+    }
+    this.#statusEl.textContent = this.#hasOlder ? "" : "This is the beginning of the conversation.";
+  }
+
+  // --- editing ---------------------------------------------------------------
 
   #startEdit(id) {
     this.#cancelEdit();
-    const item = this.#items.get(id);
-    if (!item || !item.text) return;
+    const view = this.#items.get(id);
+    if (!view || !view.text) return;
     const input = el("textarea", { className: "edit-input", attrs: { rows: 2, "aria-label": "Edit message" } });
-    input.value = item.msg.content ?? "";
+    input.value = view.msg.content ?? "";
     const form = el("form", { className: "edit-form", on: { submit: (e) => { e.preventDefault(); this.#saveEdit(); } } },
       input,
       el("div", { className: "edit-actions" },
@@ -274,8 +494,8 @@ export class Conversation {
         form.requestSubmit();
       }
     });
-    item.text.replaceWith(form);
-    item.editButton.hidden = true;
+    view.text.replaceWith(form);
+    view.tools.hidden = true;
     this.#editing = { id, form };
     input.focus();
     input.setSelectionRange(input.value.length, input.value.length);
@@ -283,16 +503,16 @@ export class Conversation {
 
   #saveEdit() {
     const { id, form } = this.#editing;
-    const item = this.#items.get(id);
+    const view = this.#items.get(id);
     const content = form.querySelector("textarea").value.trim();
     if (!content) {
-      this.#onError("A message cannot be empty.");
+      this.#cb.onError("A message cannot be empty.");
       return;
     }
     // The text changes when the server echoes the edit back, so what is shown
     // is always what was stored.
-    if (content !== item.msg.content && !this.#sendEdit(id, content)) {
-      this.#onError("Not connected. Your edit was not sent.");
+    if (content !== view.msg.content && !this.#cb.sendEdit(id, content)) {
+      this.#cb.onError("Not connected. Your edit was not sent.");
       return;
     }
     this.#cancelEdit(true);
@@ -302,11 +522,12 @@ export class Conversation {
     if (!this.#editing) return;
     const { id, form } = this.#editing;
     this.#editing = null;
-    const item = this.#items.get(id);
-    if (!item) return;
-    form.replaceWith(item.text);
-    item.editButton.hidden = false;
-    if (refocus) item.editButton.focus();
+    const view = this.#items.get(id);
+    if (!view) return;
+    if (view.text) form.replaceWith(view.text);
+    else form.remove();
+    view.tools.hidden = false;
+    if (refocus) view.editButton?.focus();
   }
 
   #showLoadError(err) {
@@ -323,5 +544,6 @@ export class Conversation {
 
   #scrollToBottom() {
     this.#scrollEl.scrollTop = this.#scrollEl.scrollHeight;
+    this.#jumpEl.hidden = true;
   }
 }

@@ -2,12 +2,22 @@
 // jittered exponential backoff, incoming frames dispatched by their `type`.
 // Frame types nobody listens for are ignored, so the server can add new ones
 // without breaking older pages.
+//
+// It also keeps the page's place in the server's event log (docs/protocol.md,
+// "Event log and reconnecting"): the highest `seq` applied. The first
+// connection asks for `sync=1` (the server answers `synced` with its current
+// position; the page loads its state over HTTP); every later one asks for
+// `after=SEQ`, and the server replays what was missed before `synced`. A
+// frame whose `seq` is at most the cursor was applied already and is dropped
+// here, so handlers may assume each change arrives once. `reset` (too much
+// missed) moves the cursor and is passed on for the page to reload.
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 
 export class ChatSocket {
-  #url;
+  #base;
+  #seq = null; // the highest event-log position applied; null until the first `synced`
   #ws = null;
   #handlers = new Map(); // type -> [handler]
   #statusHandlers = [];
@@ -19,7 +29,16 @@ export class ChatSocket {
     // Same host as the page, and wss: when the page came over https: (a
     // browser refuses ws: from a secure page).
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    this.#url = `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+    this.#base = `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+  }
+
+  /** The event-log cursor, or null before the first `synced`. */
+  get seq() {
+    return this.#seq;
+  }
+
+  #url() {
+    return this.#seq === null ? `${this.#base}&sync=1` : `${this.#base}&after=${this.#seq}`;
   }
 
   /** Call `handler(frame)` for every server frame of this type. */
@@ -45,7 +64,7 @@ export class ChatSocket {
     this.#timer = null;
     if (this.#ws) return; // already connecting or open
 
-    const ws = new WebSocket(this.#url);
+    const ws = new WebSocket(this.#url());
     this.#ws = ws;
     this.#emitStatus("connecting");
     ws.addEventListener("open", () => {
@@ -109,6 +128,14 @@ export class ChatSocket {
       return;
     }
     if (!frame || typeof frame.type !== "string") return;
+    const seq = Number.isInteger(frame.seq) ? frame.seq : null;
+    if (frame.type === "synced" || frame.type === "reset") {
+      // `reset` jumps forward whatever was missed; `synced` never moves back.
+      if (seq !== null && (frame.type === "reset" || this.#seq === null || seq > this.#seq)) this.#seq = seq;
+    } else if (seq !== null) {
+      if (this.#seq !== null && seq <= this.#seq) return; // applied already
+      this.#seq = seq;
+    }
     for (const handler of this.#handlers.get(frame.type) ?? []) {
       // One faulty handler must not starve the others or kill the socket loop.
       try {

@@ -1,4 +1,4 @@
-// Typing indicators in both directions.
+// Typing indicators in both directions, per conversation.
 //
 // Sending: "typing" is re-sent every few seconds while keys keep coming and a
 // "stopped" follows a pause, a send, or a switch of conversation.
@@ -11,24 +11,26 @@ const EXPIRE_MS = 6000; // must exceed RESEND_MS, or indicators would flicker
 
 export class TypingNotifier {
   #send;
-  #peerId = null;
+  #target = null; // what the page passed to typed(): where the typing happens
+  #key = null;
   #lastSent = 0;
   #idleTimer = null;
 
-  /** @param {(peerId: number, isTyping: boolean) => void} send */
+  /** @param {(target: object, isTyping: boolean) => void} send */
   constructor(send) {
     this.#send = send;
   }
 
-  /** Call on every edit of the message box. */
-  typed(peerId) {
-    if (this.#peerId !== null && this.#peerId !== peerId) this.stop();
+  /** Call on every edit of the message box. `key` tells conversations apart. */
+  typed(key, target) {
+    if (this.#key !== null && this.#key !== key) this.stop();
     const now = Date.now();
-    if (this.#peerId === null || now - this.#lastSent >= RESEND_MS) {
-      this.#send(peerId, true);
+    if (this.#key === null || now - this.#lastSent >= RESEND_MS) {
+      this.#send(target, true);
       this.#lastSent = now;
     }
-    this.#peerId = peerId;
+    this.#key = key;
+    this.#target = target;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => this.stop(), IDLE_MS);
   }
@@ -36,32 +38,41 @@ export class TypingNotifier {
   stop() {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
-    if (this.#peerId !== null) this.#send(this.#peerId, false);
-    this.#peerId = null;
+    if (this.#key !== null) this.#send(this.#target, false);
+    this.#key = null;
+    this.#target = null;
     this.#lastSent = 0;
   }
 }
 
 export class TypingTracker {
-  #expiry = new Map(); // sender id -> timeout
+  #expiry = new Map(); // conversation key -> Map(sender id -> timeout)
   #onChange;
 
-  /** @param {(senderId: number) => void} onChange called whenever a sender's state flips */
+  /** @param {(key: string) => void} onChange called whenever someone's state flips in a conversation */
   constructor(onChange) {
     this.#onChange = onChange;
   }
 
-  update(senderId, isTyping) {
-    const wasTyping = this.#expiry.has(senderId);
-    clearTimeout(this.#expiry.get(senderId));
-    this.#expiry.delete(senderId);
+  update(key, senderId, isTyping) {
+    if (!this.#expiry.has(key)) this.#expiry.set(key, new Map());
+    const senders = this.#expiry.get(key);
+    const wasTyping = senders.has(senderId);
+    clearTimeout(senders.get(senderId));
+    senders.delete(senderId);
     if (isTyping) {
-      this.#expiry.set(senderId, setTimeout(() => this.update(senderId, false), EXPIRE_MS));
+      senders.set(senderId, setTimeout(() => this.update(key, senderId, false), EXPIRE_MS));
     }
-    if (wasTyping !== isTyping) this.#onChange(senderId);
+    if (wasTyping !== isTyping) this.#onChange(key);
   }
 
-  isTyping(senderId) {
-    return this.#expiry.has(senderId);
+  /** Someone stopped everywhere (went offline). */
+  clearSender(senderId) {
+    for (const [key, senders] of this.#expiry) if (senders.has(senderId)) this.update(key, senderId, false);
+  }
+
+  /** Who is typing in a conversation, in the order they started. */
+  typists(key) {
+    return [...(this.#expiry.get(key)?.keys() ?? [])];
   }
 }

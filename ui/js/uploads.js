@@ -34,9 +34,10 @@ export class Uploader {
     });
   }
 
-  /** Queue files (File or PickedFile) for one peer. */
-  add(peerId, files) {
-    for (const file of files) this.#queue.push({ peerId, file });
+  /** Queue files (File or PickedFile) for one conversation:
+   *  { conversationId } or, for a direct one not started yet, { receiverId }. */
+  add(target, files) {
+    for (const file of files) this.#queue.push({ target, file });
     this.#next();
   }
 
@@ -48,9 +49,9 @@ export class Uploader {
       return;
     }
     this.#busy = true;
-    const { peerId, file } = job;
+    const { target, file } = job;
     this.#show(file, 0);
-    const upload = api.uploadFile(peerId, file, (fraction) => this.#show(file, fraction));
+    const upload = api.uploadFile(target, file, (fraction) => this.#show(file, fraction));
     this.#current = upload;
     try {
       const msg = await upload.promise;

@@ -1,0 +1,213 @@
+// Reconnecting without a reload. Bob's WebSocket runs through a test route
+// that can cut it (as a dropped Wi-Fi would) and refuse new connections
+// for a while; meanwhile the others write, edit and delete. When it comes
+// back the page asks the server for what it missed (/ws?after=SEQ) and
+// shows it in place, once, without reloading. What Bob wrote while cut off
+// goes by itself when the connection is back, and a message whose
+// acknowledgement was lost is not stored twice.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  api, chatPages, createRoom, eventually, messageWithText, openConversation, openRoom, roomRow, sendMessage,
+  sendMessages, storedId, useFixture, waitForText,
+} from "./harness.js";
+
+// The page backs off between attempts (capped, jittered); allow for a few.
+const RECONNECT_MS = 25_000;
+
+let alice, bob, carol; // { user, context, page }
+let room;
+const link = {
+  blocked: false,
+  urls: [], // every /ws URL bob's page opened
+  current: null, // { page, server } sides of the open route
+  swallow: null, // (frame) => true to keep a server frame from bob's page
+  resets: 0, // `reset` frames bob's page was sent
+};
+
+const fx = useFixture({ before, after }, {
+  users: ["alice", "bob", "carol"],
+  setup: async (fx) => {
+    ({ alice, carol } = await chatPages(fx, ["alice", "carol"]));
+    bob = { user: fx.users.bob, ...(await fx.person({ user: fx.users.bob })) };
+    await bob.context.routeWebSocket(/\/ws(\?|$)/, (ws) => {
+      link.urls.push(ws.url());
+      if (link.blocked) {
+        ws.close({ code: 1011, reason: "cut off by the test" });
+        return;
+      }
+      const server = ws.connectToServer();
+      server.onMessage((data) => {
+        let frame = null;
+        try {
+          frame = JSON.parse(data);
+        } catch {
+          // not JSON: pass it on
+        }
+        if (frame?.type === "reset") link.resets += 1;
+        if (frame && link.swallow?.(frame)) return;
+        ws.send(data);
+      });
+      link.current = { page: ws, server };
+    });
+    await bob.page.goto("/chat-page");
+    await waitForText(bob.page, "#me-name", "bob");
+    room = await createRoom(fx.server, alice.user, "Standup", [bob.user, carol.user]);
+    for (const { page } of [alice, bob, carol]) {
+      await roomRow(page, "Standup").waitFor();
+      await openRoom(page, "Standup");
+    }
+    await bob.page.evaluate(() => {
+      window.__sameDocument = true; // gone if the page reloads
+    });
+  },
+});
+
+/** Cut bob's connection and refuse new ones until `reconnect()`. */
+async function cut() {
+  link.blocked = true;
+  const { page, server } = link.current;
+  link.current = null;
+  await server.close({ code: 1001, reason: "gone" }).catch(() => {});
+  await page.close({ code: 1006, reason: "network lost" }).catch(() => {});
+  await bob.page.locator("#reconnect-banner").waitFor({ state: "visible" });
+}
+
+async function reconnect() {
+  link.blocked = false;
+  await bob.page.locator("#reconnect-banner").waitFor({ state: "hidden", timeout: RECONNECT_MS });
+}
+
+test("the first connection asks for sync=1", () => {
+  assert.match(link.urls[0], /[?&]sync=1(&|$)/);
+});
+
+test("messages, an edit and a delete missed while cut off arrive without a reload", { timeout: 90_000 }, async () => {
+  await sendMessage(alice.page, "before the cut");
+  await messageWithText(bob.page, "before the cut").waitFor();
+  await cut();
+
+  await sendMessage(alice.page, "missed one");
+  await sendMessage(carol.page, "missed two");
+  await sendMessage(alice.page, "missed three, soon edited");
+  await sendMessage(carol.page, "missed four, soon deleted");
+  const editedId = await storedId(alice.page, "missed three, soon edited");
+  // By id: while the editor is open, the text it is found by is gone.
+  const edited = alice.page.locator(`#message-list > li.msg[data-id="${editedId}"]`);
+  await edited.hover();
+  await edited.locator(".msg-edit").click();
+  await edited.locator("textarea.edit-input").fill("missed three, edited");
+  await edited.locator("textarea.edit-input").press("Enter");
+  await waitForText(alice.page, `#message-list > li.msg[data-id="${editedId}"] .msg-text`, "missed three, edited");
+  const doomedId = await storedId(carol.page, "missed four, soon deleted");
+  const doomed = carol.page.locator(`#message-list > li.msg[data-id="${doomedId}"]`);
+  await doomed.hover();
+  await doomed.getByRole("button", { name: "Delete message" }).click();
+  await carol.page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await waitForText(carol.page, `#message-list > li.msg[data-id="${doomedId}"] .msg-deleted`, "Message deleted");
+  assert.equal(await messageWithText(bob.page, "missed one").count(), 0, "bob is cut off");
+
+  await reconnect();
+  const resumed = link.urls.at(-1);
+  assert.match(resumed, /[?&]after=\d+(&|$)/, `the page resumes from its place in the log (${resumed})`);
+  for (const text of ["missed one", "missed two"]) await messageWithText(bob.page, text).waitFor();
+  await waitForText(bob.page, `#message-list > li.msg[data-id="${editedId}"] .msg-text`, "missed three, edited");
+  await waitForText(bob.page, `#message-list > li.msg[data-id="${doomedId}"] .msg-deleted`, "Message deleted");
+  // In order, each once, and the same document all along.
+  const texts = await bob.page.locator("#message-list > li.msg .msg-text").evaluateAll((ps) => ps.map((p) => p.textContent));
+  assert.deepEqual(texts.slice(-4), ["before the cut", "missed one", "missed two", "missed three, edited"]);
+  assert.equal(await bob.page.evaluate(() => window.__sameDocument), true, "no reload");
+});
+
+test("what bob writes while cut off waits, then goes by itself, once", { timeout: 90_000 }, async () => {
+  await cut();
+  const box = bob.page.locator("#message-input");
+  await box.fill("written while offline");
+  await box.press("Enter");
+  const mine = messageWithText(bob.page, "written while offline");
+  await mine.and(bob.page.locator('[data-state="queued"]')).waitFor();
+  await waitForText(bob.page, "#message-list > li.msg[data-state=\"queued\"] .msg-status", "Waiting for the connection…");
+
+  await reconnect();
+  await bob.page.waitForFunction((text) => [...document.querySelectorAll("#message-list > li.msg")].some((li) =>
+    li.querySelector(".msg-text")?.textContent === text && /^\d+$/.test(li.dataset.id ?? "")), "written while offline");
+  await messageWithText(alice.page, "written while offline").waitFor();
+  assert.equal(await messageWithText(alice.page, "written while offline").count(), 1);
+  assert.equal(await bob.page.evaluate(() => window.__sameDocument), true, "no reload");
+});
+
+test("a message whose acknowledgement was lost is resent and stored once", { timeout: 90_000 }, async () => {
+  // The server stores it, but bob's page never hears back; then the line drops.
+  link.swallow = (frame) => frame.type === "message" && frame.content === "did this arrive?";
+  await bob.page.locator("#message-input").fill("did this arrive?");
+  await bob.page.locator("#message-input").press("Enter");
+  await messageWithText(alice.page, "did this arrive?").waitFor();
+  await messageWithText(bob.page, "did this arrive?").and(bob.page.locator('[data-state="pending"]')).waitFor();
+  await cut();
+  link.swallow = null;
+  await reconnect();
+
+  // Bob's page settles it (from the backfill or the resend's echo)...
+  await bob.page.waitForFunction((text) => [...document.querySelectorAll("#message-list > li.msg")].some((li) =>
+    li.querySelector(".msg-text")?.textContent === text && /^\d+$/.test(li.dataset.id ?? "")), "did this arrive?");
+  assert.equal(await messageWithText(bob.page, "did this arrive?").count(), 1);
+  // ...and the server has it once.
+  const history = await api(fx.server, "GET", `/conversations/${room.conversation_id}/messages?limit=100`,
+    { token: alice.user.token });
+  assert.equal(history.data.filter((m) => m.content === "did this arrive?").length, 1);
+  await sendMessage(alice.page, "after the resend");
+  await messageWithText(bob.page, "after the resend").waitFor();
+  assert.equal(await messageWithText(alice.page, "did this arrive?").count(), 1);
+  await eventually(() => bob.page.evaluate(() => window.__sameDocument), { what: "the same document" });
+  assert.deepEqual([...alice.page.errors, ...bob.page.errors, ...carol.page.errors], []);
+});
+
+test("direct conversations catch up the same way", { timeout: 90_000 }, async () => {
+  await openConversation(bob.page, alice.user);
+  await openConversation(alice.page, bob.user);
+  await cut();
+  await sendMessage(alice.page, "a direct word while you were away");
+  await reconnect();
+  await messageWithText(bob.page, "a direct word while you were away").waitFor();
+  assert.equal(await messageWithText(bob.page, "a direct word while you were away").count(), 1);
+});
+
+test("after too much was missed, the server says reset and the page reloads its state, not itself", { timeout: 120_000 }, async () => {
+  await cut();
+  // More than the server replays (5,000 events), then one more elsewhere.
+  const flood = Array.from({ length: 5050 }, (_, i) => `flood ${i + 1}`);
+  await sendMessages(fx.browser, fx.server, alice.user, { receiverId: bob.user.id }, flood);
+  await sendMessages(fx.browser, fx.server, carol.user, { conversationId: room.conversation_id }, ["after the flood"]);
+  await reconnect();
+
+  // Alice's page had the conversation open: 5,050 live messages drawn in bursts, still responsive.
+  await messageWithText(alice.page, "flood 5050").waitFor({ timeout: 30_000 });
+  await eventually(() => link.resets > 0, { what: "a reset frame" });
+  // The open conversation shows its newest page, the sidebar the server's state.
+  await messageWithText(bob.page, "flood 5050").waitFor();
+  await waitForText(bob.page, `#room-list li[data-conversation-id="${room.conversation_id}"] .conv-preview`,
+    "carol: after the flood");
+  await waitForText(bob.page, `#room-list li[data-conversation-id="${room.conversation_id}"] .unread-badge`, /^\d+$/);
+  assert.ok(await bob.page.locator("#message-list > li.msg").count() <= 120, "a page, not the whole flood");
+  assert.equal(await bob.page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(bob.page.errors, []);
+});
+
+test("a message still waiting when the page is reloaded goes once the connection is back", { timeout: 90_000 }, async () => {
+  await cut();
+  await bob.page.locator("#message-input").fill("written, then reloaded");
+  await bob.page.locator("#message-input").press("Enter");
+  await messageWithText(bob.page, "written, then reloaded").and(bob.page.locator('[data-state="queued"]')).waitFor();
+
+  await bob.page.reload(); // still cut off
+  await waitForText(bob.page, "#me-name", "bob");
+  await waitForText(bob.page, "#peer-name", "alice"); // the tab reopens its conversation
+  await messageWithText(bob.page, "written, then reloaded").and(bob.page.locator('[data-state="queued"]')).waitFor();
+
+  await reconnect();
+  await storedId(bob.page, "written, then reloaded");
+  await messageWithText(alice.page, "written, then reloaded").waitFor();
+  assert.equal(await messageWithText(alice.page, "written, then reloaded").count(), 1);
+  assert.equal(await messageWithText(bob.page, "written, then reloaded").count(), 1);
+});

@@ -1,0 +1,240 @@
+// The sidebar: one row per conversation, rooms and groups first, each list
+// by latest activity, with the last message, its time and the unread count;
+// the filter box; the unread total in the tab title. It draws what the
+// Conversations and People stores hold and redraws a row when either says
+// it changed. Rows are built once per conversation and updated in place, so
+// a live change never steals keyboard focus from a row.
+
+import { el, setAvatar } from "./dom.js";
+import { formatPresence, formatShort, parseTimestamp } from "./format.js";
+import { previewText } from "./notices.js";
+
+const TITLE = "ChatterBox";
+
+/** What a conversation is called: the room's title or the other person's name. */
+export function conversationName(c, people, meId) {
+  if (!c) return "";
+  if (c.kind !== "direct") return c.title ?? "Untitled";
+  if (c.user_id === meId) return `${people.get(meId)?.username ?? "You"} (notes to self)`;
+  return people.get(c.user_id)?.username ?? "Someone";
+}
+
+export class Sidebar {
+  #rooms;
+  #directs;
+  #emptyEl;
+  #store;
+  #people;
+  #meId;
+  #onSelect;
+  #rows = new Map(); // conversation id -> row parts
+  #selectedId = null;
+  #filter = "";
+
+  /** @param {(conversationId: number) => void} onSelect */
+  constructor({ roomList, directList, emptyEl, store, people, meId, onSelect }) {
+    this.#rooms = roomList;
+    this.#directs = directList;
+    this.#emptyEl = emptyEl;
+    this.#store = store;
+    this.#people = people;
+    this.#meId = meId;
+    this.#onSelect = onSelect;
+    store.onChange((id) => (id === null ? this.#renderAll() : this.#renderOne(id)));
+    people.onChange((userId) => {
+      for (const [id, row] of this.#rows) if (userId === null || row.userId === userId) this.#refresh(id);
+      if (userId === null) this.#order();
+    });
+    // Up and Down move between rows (both lists, as one), Home and End to the ends.
+    for (const list of [roomList, directList]) list.addEventListener("keydown", (e) => this.#onKey(e));
+    // "Last seen today at…" and "Yesterday" change without any event.
+    setInterval(() => {
+      for (const id of this.#rows.keys()) this.#refresh(id);
+    }, 60_000);
+  }
+
+  select(id) {
+    const previous = this.#selectedId;
+    this.#selectedId = id;
+    if (previous !== null) this.#refresh(previous);
+    if (id !== null) this.#refresh(id);
+  }
+
+  /** Show only conversations whose name contains the text (case-insensitive). */
+  filter(text) {
+    this.#filter = text.trim().toLocaleLowerCase();
+    this.#applyFilter();
+  }
+
+  /** The first row the filter leaves, e.g. for Enter in the filter box. */
+  openFirst() {
+    const first = this.#visibleButtons()[0];
+    if (!first) return false;
+    first.click();
+    return true;
+  }
+
+  #visibleButtons() {
+    return [...this.#rooms.children, ...this.#directs.children].filter((li) => !li.hidden)
+      .map((li) => li.querySelector("button"));
+  }
+
+  #onKey(e) {
+    const keys = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+    if (!(e.key in keys) || e.altKey || e.ctrlKey || e.metaKey) return;
+    const buttons = this.#visibleButtons();
+    const at = buttons.indexOf(document.activeElement);
+    if (at < 0) return;
+    e.preventDefault();
+    const step = keys[e.key];
+    const next = Number.isFinite(step) ? Math.min(buttons.length - 1, Math.max(0, at + step))
+      : step < 0 ? 0 : buttons.length - 1;
+    buttons[next].focus();
+  }
+
+  /** The row's button, to give focus back to. */
+  button(id) {
+    return this.#rows.get(id)?.button ?? null;
+  }
+
+  #renderAll() {
+    for (const id of [...this.#rows.keys()]) {
+      if (!this.#store.has(id)) this.#drop(id);
+    }
+    for (const c of this.#store.all()) this.#renderOne(c.conversation_id, false);
+    this.#order();
+    this.#renderTitle();
+  }
+
+  #renderOne(id, reorder = true) {
+    if (!this.#store.has(id)) {
+      this.#drop(id);
+      this.#applyFilter();
+    } else {
+      if (!this.#rows.has(id)) this.#rows.set(id, this.#build(id));
+      this.#refresh(id);
+    }
+    if (reorder) {
+      this.#order();
+      this.#renderTitle();
+    }
+  }
+
+  #drop(id) {
+    this.#rows.get(id)?.li.remove();
+    this.#rows.delete(id);
+  }
+
+  #build(id) {
+    const c = this.#store.get(id);
+    const direct = c.kind === "direct";
+    const picture = direct
+      ? el("img", { className: "avatar", attrs: { alt: "", width: 40, height: 40 } })
+      : el("span", { className: `avatar room-avatar ${c.kind}`, attrs: { "aria-hidden": "true" } });
+    const dot = direct ? el("span", { className: "presence-dot", attrs: { "aria-hidden": "true" } }) : null;
+    const name = el("span", { className: "conv-name" });
+    const time = el("time", { className: "conv-time" });
+    // The label names the row; the last message describes it.
+    const preview = el("span", { className: "conv-preview", attrs: { id: `conv-preview-${id}` } });
+    const badge = el("span", { className: "unread-badge", attrs: { hidden: true, "aria-hidden": "true" } });
+    const button = el("button", {
+      className: "conv",
+      attrs: { type: "button", "aria-describedby": `conv-preview-${id}` },
+      on: { click: () => this.#onSelect(id) },
+    },
+    el("span", { className: "avatar-wrap" }, picture, dot),
+    el("span", { className: "conv-text" },
+      el("span", { className: "conv-line" }, name, time),
+      el("span", { className: "conv-line" }, preview, badge)));
+    const li = el("li", { dataset: { conversationId: id, kind: c.kind } }, button);
+    if (direct) li.dataset.userId = String(c.user_id);
+    return { li, button, picture, name, time, preview, badge, userId: direct ? c.user_id : null, pic: undefined };
+  }
+
+  #refresh(id) {
+    const c = this.#store.get(id);
+    const row = this.#rows.get(id);
+    if (!c || !row) return;
+    const name = conversationName(c, this.#people, this.#meId);
+    row.name.textContent = name;
+    const parts = [name];
+    if (c.kind === "direct") {
+      const user = this.#people.get(c.user_id);
+      if (row.pic !== user?.profile_pic) {
+        row.pic = user?.profile_pic;
+        setAvatar(row.picture, user?.profile_pic ?? null);
+      }
+      const online = Boolean(user?.is_online);
+      row.li.dataset.online = String(online);
+      row.button.classList.toggle("online", online);
+      if (c.user_id !== this.#meId) parts.push(online ? "online" : formatPresence(false, user?.last_seen));
+    } else {
+      row.picture.textContent = (c.title ?? "#").trim().charAt(0).toUpperCase() || "#";
+      parts.push(c.kind === "room" ? "room" : "private group");
+    }
+    const last = c.last_message;
+    const date = last ? parseTimestamp(last.timestamp) : null;
+    row.time.textContent = date ? formatShort(date) : "";
+    if (date) row.time.setAttribute("datetime", date.toISOString());
+    let preview = previewText(last, (uid) => this.#people.name(uid));
+    if (last && !last.notice && c.kind !== "direct") {
+      preview = `${last.sender_id === this.#meId ? "You" : this.#people.get(last.sender_id)?.username ?? "Someone"}: ${preview}`;
+    } else if (last && !last.notice && last.sender_id === this.#meId && c.user_id !== this.#meId) {
+      preview = `You: ${preview}`;
+    }
+    row.preview.textContent = preview;
+    const unread = c.unread ?? 0;
+    row.badge.hidden = unread === 0;
+    row.badge.textContent = unread > 99 ? "99+" : String(unread);
+    row.li.dataset.unread = String(unread);
+    if (unread) parts.push(`${unread} unread`);
+    // The badge alone says nothing to a screen reader; the label says it all.
+    row.button.setAttribute("aria-label", parts.join(", "));
+    row.button.title = preview;
+    if (id === this.#selectedId) row.button.setAttribute("aria-current", "true");
+    else row.button.removeAttribute("aria-current");
+  }
+
+  #order() {
+    const byActivity = (a, b) => (b.last_message?.id ?? 0) - (a.last_message?.id ?? 0)
+      || conversationName(a, this.#people, this.#meId).localeCompare(conversationName(b, this.#people, this.#meId));
+    const all = this.#store.all().sort(byActivity);
+    const focused = document.activeElement;
+    for (const [list, items] of [
+      [this.#rooms, all.filter((c) => c.kind !== "direct")],
+      [this.#directs, all.filter((c) => c.kind === "direct")],
+    ]) {
+      const lis = items.map((c) => this.#rows.get(c.conversation_id)?.li).filter(Boolean);
+      const current = [...list.children];
+      if (current.length === lis.length && lis.every((li, i) => current[i] === li)) continue;
+      // Re-appending moves nodes, which blurs a focused row: put focus back.
+      list.append(...lis);
+    }
+    if (focused && focused !== document.activeElement) focused.focus({ preventScroll: true });
+    this.#applyFilter();
+  }
+
+  #applyFilter() {
+    let shown = 0;
+    for (const [id, row] of this.#rows) {
+      const c = this.#store.get(id);
+      const match = !this.#filter
+        || conversationName(c, this.#people, this.#meId).toLocaleLowerCase().includes(this.#filter);
+      row.li.hidden = !match;
+      if (match) shown += 1;
+    }
+    this.#rooms.hidden = this.#rooms.children.length === 0;
+    this.#directs.hidden = this.#directs.children.length === 0;
+    this.#rooms.previousElementSibling.hidden = this.#rooms.hidden;
+    this.#directs.previousElementSibling.hidden = this.#directs.hidden;
+    this.#emptyEl.textContent = this.#rows.size === 0
+      ? "No conversations yet. Start one with New message."
+      : "No conversation matches that filter.";
+    this.#emptyEl.hidden = shown > 0;
+  }
+
+  #renderTitle() {
+    const total = this.#store.totalUnread();
+    document.title = total ? `(${total}) ${TITLE}` : TITLE;
+  }
+}
