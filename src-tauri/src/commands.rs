@@ -148,18 +148,22 @@ pub fn cancel_upload(
     Ok(())
 }
 
-/// Where the file was saved, or `None` when the person cancelled.
+/// Where the file was saved, or `None` when the person cancelled. The
+/// download carries the session the page handed over with `set_session`.
 #[tauri::command]
 pub async fn save_file(
     app: AppHandle,
     webview: Webview,
     desktop: State<'_, Desktop>,
+    notifier: State<'_, Notifier>,
     transfers: State<'_, Transfers>,
     url: String,
     name: String,
 ) -> Result<Option<String>, TransferError> {
-    let url = remote::server_url(&base(&webview, &desktop)?, &url)?;
-    let saved = transfers.save(&app, url, &name).await?;
+    let base = base(&webview, &desktop)?;
+    let url = remote::server_url(&base, &url)?;
+    let token = notifier.token_for(&base);
+    let saved = transfers.save(&app, url, token.as_deref(), &name).await?;
     Ok(saved.map(|path| path.display().to_string()))
 }
 

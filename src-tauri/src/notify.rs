@@ -162,6 +162,15 @@ impl Notifier {
         *lock(&self.viewing) = peer;
     }
 
+    /// The token the page handed over for `base`, if it is logged in there:
+    /// the app's own requests to that server (downloads) carry it.
+    pub fn token_for(&self, base: &str) -> Option<String> {
+        lock(&self.session)
+            .as_ref()
+            .filter(|s| s.base == base)
+            .map(|s| s.token.clone())
+    }
+
     /// Listens for `me`'s messages on `base` with `token`, replacing any
     /// earlier session; the same session again changes nothing.
     pub fn start(

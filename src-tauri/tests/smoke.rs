@@ -448,7 +448,9 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
     assert_eq!(sent["file_size"], bytes.len(), "{sent}");
     let stored = rt.block_on(async {
         let path = sent["file_path"].as_str().unwrap();
+        // Files are served to their conversation's members only.
         http.get(format!("{base}/{path}"))
+            .bearer_auth(&bob_token)
             .send()
             .await
             .unwrap()
