@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use server_core::store::{ConversationId, UserId};
 use tauri::{AppHandle, State, Webview, ipc::Channel};
 
 use crate::{
@@ -14,7 +15,7 @@ use crate::{
     files::{Picked, Progress, TransferError, Transfers},
     health,
     mode::{self, Mode},
-    notify::{Notifier, UserId},
+    notify::{Notifier, Viewing},
     remote,
 };
 
@@ -188,16 +189,21 @@ pub fn set_session(
     }
 }
 
-/// The conversation on screen (`None` when none is).
+/// The conversation on screen (`None`s when none is): its id, and for a
+/// direct conversation the other person's. Older pages send only `peerId`.
 #[tauri::command]
 pub fn set_viewing(
     webview: Webview,
     desktop: State<'_, Desktop>,
     notifier: State<'_, Notifier>,
     peer_id: Option<UserId>,
+    conversation_id: Option<ConversationId>,
 ) -> Result<(), String> {
     base(&webview, &desktop)?;
-    tracing::debug!(peer = ?peer_id, "conversation on screen");
-    notifier.set_viewing(peer_id);
+    tracing::debug!(peer = ?peer_id, conversation = ?conversation_id, "conversation on screen");
+    notifier.set_viewing(Viewing {
+        conversation: conversation_id,
+        peer: peer_id,
+    });
     Ok(())
 }
