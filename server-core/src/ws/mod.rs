@@ -1,8 +1,10 @@
 //! The WebSocket at `/ws`: the handshake (token and origin checks) here;
 //! [`socket`]: one task per socket, relaying frames out and client frames
-//! in ([`frames`]); [`registry`]: this process's sockets; [`fanout`]: the
-//! bus subscription that feeds them; [`protocol`]: the frames.
+//! in ([`frames`]), noting deliveries ([`delivery`]); [`registry`]: this
+//! process's sockets; [`fanout`]: the bus subscription that feeds them;
+//! [`protocol`]: the frames.
 
+mod delivery;
 pub mod fanout;
 mod frames;
 pub mod protocol;

@@ -1,29 +1,30 @@
 //! One socket's life: registered, backfilled if the client asked, then
 //! relaying queued frames out and client frames in until it ends.
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::SinkExt;
 use tokio::{
     sync::mpsc,
-    time::{Instant, timeout},
+    time::{Instant, sleep_until, timeout},
 };
 use tracing::Instrument;
 
 use super::{
     Resume,
+    delivery::Deliveries,
     fanout::{delivery, encode},
     frames,
     protocol::{self, ServerEvent},
-    registry::{Delivery, Ending, Outgoing, Subscription},
+    registry::{Ending, Outgoing, Subscription},
 };
 use crate::{
     auth::AuthUser,
     domain::conversations::{self, MAX_BACKFILL},
     error::AppError,
     state::AppState,
-    store::{ConversationId, MessageId, UserId, now},
+    store::{UserId, now},
 };
 
 /// Most queued events written before one flush.
@@ -56,8 +57,21 @@ pub async fn run(
         if let Err(e) = state.presence.connected(user.user_id).await {
             tracing::warn!(error = %e, "could not announce the user online");
         }
-        let end = match catch_up(&state, user.user_id, &resume, &mut socket).await {
-            Ok(()) => pump(&state, user, &token, &mut socket, &mut subscription).await,
+        // Dropped, and so stored, when the socket ends.
+        let mut deliveries = Deliveries::new(state.clone(), user.user_id);
+        let caught_up = catch_up(&state, user.user_id, &resume, &mut socket, &mut deliveries).await;
+        let end = match caught_up {
+            Ok(()) => {
+                let pumped = pump(
+                    &state,
+                    user,
+                    &token,
+                    &mut socket,
+                    &mut subscription,
+                    &mut deliveries,
+                );
+                pumped.await
+            }
             Err(end) => end,
         };
         if let Some(frame) = end {
@@ -94,6 +108,7 @@ async fn pump(
     token: &str,
     socket: &mut WebSocket,
     subscription: &mut Subscription,
+    deliveries: &mut Deliveries,
 ) -> Option<CloseFrame> {
     let interval = state.config.ping_interval;
     let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
@@ -113,8 +128,10 @@ async fn pump(
                     Ending::Revoked => close(close_code::POLICY, "session ended"),
                 });
             }
+            () = sleep_until(deliveries.due().unwrap_or_else(Instant::now)),
+                if deliveries.due().is_some() => deliveries.record(),
             frame = subscription.frames.recv() => {
-                match relay(state, user.user_id, socket, frame?, &mut subscription.frames).await {
+                match relay(socket, frame?, &mut subscription.frames, deliveries).await {
                     Sent::Yes => {}
                     Sent::TooSlow => {
                         tracing::warn!("socket too slow to take its frames; disconnecting");
@@ -189,21 +206,20 @@ fn close(code: u16, reason: &'static str) -> CloseFrame {
 }
 
 /// Writes `first` and whatever else is already queued, with one flush; then
-/// records what that delivered to `user`.
+/// notes what that delivered.
 async fn relay(
-    state: &AppState,
-    user: UserId,
     socket: &mut WebSocket,
     first: Outgoing,
     queue: &mut mpsc::Receiver<Outgoing>,
+    deliveries: &mut Deliveries,
 ) -> Sent {
-    let mut delivered = Delivered::new(user);
+    let mut written = Vec::new();
     let batch = async {
-        delivered.note(first.delivery);
+        written.push(first.delivery);
         socket.feed(Message::Text(first.frame)).await?;
         for _ in 0..RELAY_BATCH {
             let Ok(next) = queue.try_recv() else { break };
-            delivered.note(next.delivery);
+            written.push(next.delivery);
             socket.feed(Message::Text(next.frame)).await?;
         }
         socket.flush().await
@@ -214,7 +230,7 @@ async fn relay(
         Err(_) => Sent::TooSlow,
     };
     if let Sent::Yes = sent {
-        delivered.record(state);
+        written.into_iter().for_each(|d| deliveries.note(d));
     }
     sent
 }
@@ -249,45 +265,6 @@ enum Sent {
     Failed,
 }
 
-/// The newest message from someone else written to a socket of `user`, per
-/// direct conversation.
-struct Delivered {
-    user: UserId,
-    newest: HashMap<ConversationId, MessageId>,
-}
-
-impl Delivered {
-    fn new(user: UserId) -> Self {
-        Self {
-            user,
-            newest: HashMap::new(),
-        }
-    }
-
-    fn note(&mut self, delivery: Option<Delivery>) {
-        if let Some(delivery) = delivery.filter(|d| d.sender != self.user) {
-            let newest = self.newest.entry(delivery.conversation).or_default();
-            *newest = (*newest).max(delivery.message);
-        }
-    }
-
-    /// Stores the delivery positions in the background: the socket goes on
-    /// relaying meanwhile.
-    fn record(self, state: &AppState) {
-        for (conversation, message) in self.newest {
-            let state = state.clone();
-            let user = self.user;
-            tokio::spawn(async move {
-                if let Err(e) =
-                    conversations::mark_delivered(&state, user, conversation, message).await
-                {
-                    tracing::debug!(error = %e, "could not record a delivery");
-                }
-            });
-        }
-    }
-}
-
 /// What the client asked for on connecting: everything it missed after
 /// `after`, or where the log stands (`sync`). Frames queued meanwhile follow
 /// in the pump; those the backfill already held carry a `seq` the client
@@ -297,6 +274,7 @@ async fn catch_up(
     user: UserId,
     resume: &Resume,
     socket: &mut WebSocket,
+    deliveries: &mut Deliveries,
 ) -> Result<(), Option<CloseFrame>> {
     if !resume.wants_sync() {
         return Ok(());
@@ -316,15 +294,13 @@ async fn catch_up(
         let seq = conversations::head(state).await.map_err(unavailable)?;
         return written(answer(socket, &ServerEvent::Reset { seq }).await);
     }
-    let mut delivered = Delivered::new(user);
     for event in &backfill.events {
-        delivered.note(delivery(event));
         let frame = encode(&ServerEvent::committed(event));
         if !send(socket, Message::Text(frame.frame)).await {
             return Err(None);
         }
+        deliveries.note(delivery(event));
     }
-    delivered.record(state);
     written(answer(socket, &ServerEvent::Synced { seq: backfill.seq }).await)
 }
 

@@ -7,7 +7,8 @@ use std::{any::Any, sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use server_core::store::{
     Body, Change, Committed, ConversationId, ConversationKind, FileMeta, MembershipChange,
-    NewConversation, NewMessage, NoticeAction, Page, Posted, Role, Store, StoreError, UserId, now,
+    NewConversation, NewMessage, Notice, NoticeAction, Page, Posted, Role, Store, StoreError,
+    UserId, now,
 };
 
 /// A fresh, empty store and the feed of the events it commits.
@@ -44,6 +45,10 @@ macro_rules! suite {
             deleting_leaves_a_tombstone_and_hands_back_the_file,
             read_positions_only_move_forward_and_reach_those_who_share,
             a_backfill_shows_each_member_their_window_of_the_log,
+            deliveries_are_kept_for_direct_conversations_for_the_senders_ticks,
+            a_rename_is_a_notice_and_the_new_title,
+            members_may_download_their_conversations_files,
+            a_closed_store_finishes_what_it_took_and_refuses_the_rest,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
@@ -853,4 +858,112 @@ pub async fn a_backfill_shows_each_member_their_window_of_the_log(subject: Subje
     assert!(!paged.complete);
     assert_eq!(paged.events.len(), 2);
     assert_eq!(paged.seq, paged.events[1].seq);
+}
+
+pub async fn deliveries_are_kept_for_direct_conversations_for_the_senders_ticks(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob) = (user(&subject, "alice").await, user(&subject, "bob").await);
+    let direct = store.direct_conversation(alice, bob).await.unwrap();
+    let room = group_of(&subject, ConversationKind::Room, alice, vec![bob]).await;
+    let (_, sent) = post(store, text(direct, alice, "hi")).await;
+    post(store, text(room, alice, "hi all")).await;
+    drain(&subject);
+
+    store
+        .mark_delivered(bob, direct, sent, now())
+        .await
+        .unwrap();
+    let delivered = next_event(&subject).await;
+    store
+        .mark_delivered(bob, direct, sent, now())
+        .await
+        .unwrap();
+    store
+        .mark_delivered(bob, room, sent + 1, now())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        delivered.change,
+        Change::Delivered {
+            user_id: bob,
+            message_id: sent
+        }
+    );
+    assert_eq!(delivered.audience, vec![alice], "for the sender's ticks");
+    assert!(subject.committed.is_empty(), "once, and not in rooms");
+    let (_, members) = store.summary(alice, direct).await.unwrap();
+    let bobs = members.iter().find(|m| m.user_id == bob).unwrap();
+    assert_eq!(bobs.delivered, Some(sent));
+}
+
+pub async fn a_rename_is_a_notice_and_the_new_title(subject: Subject) {
+    let store = &*subject.store;
+    let alice = user(&subject, "alice").await;
+    let group = group_of(&subject, ConversationKind::Group, alice, vec![]).await;
+
+    store
+        .change_membership(
+            alice,
+            group,
+            MembershipChange::Rename("Renamed".into()),
+            now(),
+        )
+        .await
+        .unwrap();
+
+    let event = next_event(&subject).await;
+    assert_eq!(event.conversation.title.as_deref(), Some("Renamed"));
+    let Change::Posted(notice) = event.change else {
+        panic!("a notice");
+    };
+    assert_eq!(
+        notice.body,
+        Body::Notice(Notice {
+            action: NoticeAction::Renamed,
+            user_id: None,
+            title: Some("Renamed".into()),
+        })
+    );
+}
+
+pub async fn members_may_download_their_conversations_files(subject: Subject) {
+    let store = &*subject.store;
+    let (alice, bob, eve) = (
+        user(&subject, "alice").await,
+        user(&subject, "bob").await,
+        user(&subject, "eve").await,
+    );
+    let direct = store.direct_conversation(alice, bob).await.unwrap();
+    post(
+        store,
+        NewMessage {
+            body: Body::File(file_meta()),
+            ..text(direct, alice, "")
+        },
+    )
+    .await;
+
+    assert!(store.may_download(bob, &file_meta().path).await.unwrap());
+    assert!(store.may_download(alice, &file_meta().path).await.unwrap());
+    assert!(!store.may_download(eve, &file_meta().path).await.unwrap());
+    assert!(!store.may_download(bob, "static/files/other").await.unwrap());
+}
+
+pub async fn a_closed_store_finishes_what_it_took_and_refuses_the_rest(subject: Subject) {
+    let store = subject.store.clone();
+    let alice = user(&subject, "alice").await;
+    let notes = store.direct_conversation(alice, alice).await.unwrap();
+
+    let posted = post(&*store, text(notes, alice, "before closing")).await;
+    store.close().await;
+    let after = store
+        .post_message(text(notes, alice, "after closing"), now())
+        .await;
+
+    assert!(posted.1 > 0);
+    assert!(
+        matches!(after, Err(StoreError::Unavailable(_))),
+        "{after:?}"
+    );
 }
