@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use server_core::store::{ConversationId, UserId};
 use tauri::{AppHandle, State, Webview, ipc::Channel};
 
 use crate::{
@@ -14,7 +15,7 @@ use crate::{
     files::{Picked, Progress, TransferError, Transfers},
     health,
     mode::{self, Mode},
-    notify::{Notifier, UserId},
+    notify::{Notifier, Viewing},
     remote,
 };
 
@@ -148,18 +149,22 @@ pub fn cancel_upload(
     Ok(())
 }
 
-/// Where the file was saved, or `None` when the person cancelled.
+/// Where the file was saved, or `None` when the person cancelled. The
+/// download carries the session the page handed over with `set_session`.
 #[tauri::command]
 pub async fn save_file(
     app: AppHandle,
     webview: Webview,
     desktop: State<'_, Desktop>,
+    notifier: State<'_, Notifier>,
     transfers: State<'_, Transfers>,
     url: String,
     name: String,
 ) -> Result<Option<String>, TransferError> {
-    let url = remote::server_url(&base(&webview, &desktop)?, &url)?;
-    let saved = transfers.save(&app, url, &name).await?;
+    let base = base(&webview, &desktop)?;
+    let url = remote::server_url(&base, &url)?;
+    let token = notifier.token_for(&base);
+    let saved = transfers.save(&app, url, token.as_deref(), &name).await?;
     Ok(saved.map(|path| path.display().to_string()))
 }
 
@@ -184,16 +189,21 @@ pub fn set_session(
     }
 }
 
-/// The conversation on screen (`None` when none is).
+/// The conversation on screen (`None`s when none is): its id, and for a
+/// direct conversation the other person's. Older pages send only `peerId`.
 #[tauri::command]
 pub fn set_viewing(
     webview: Webview,
     desktop: State<'_, Desktop>,
     notifier: State<'_, Notifier>,
     peer_id: Option<UserId>,
+    conversation_id: Option<ConversationId>,
 ) -> Result<(), String> {
     base(&webview, &desktop)?;
-    tracing::debug!(peer = ?peer_id, "conversation on screen");
-    notifier.set_viewing(peer_id);
+    tracing::debug!(peer = ?peer_id, conversation = ?conversation_id, "conversation on screen");
+    notifier.set_viewing(Viewing {
+        conversation: conversation_id,
+        peer: peer_id,
+    });
     Ok(())
 }

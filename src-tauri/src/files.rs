@@ -203,12 +203,14 @@ impl Transfers {
         }
     }
 
-    /// "Save as…": asks where, then downloads `url` there. `None` when the
-    /// person cancels the dialog.
+    /// "Save as…": asks where, then downloads `url` there, with `token`
+    /// (the server gives files only to its logged-in members). `None` when
+    /// the person cancels the dialog.
     pub async fn save(
         &self,
         app: &AppHandle,
         url: Url,
+        token: Option<&str>,
         name: &str,
     ) -> Result<Option<PathBuf>, TransferError> {
         let suggested = safe_file_name(name);
@@ -226,7 +228,7 @@ impl Transfers {
         let Some(target) = target else {
             return Ok(None);
         };
-        download(url, &target).await?;
+        download(url, token, &target).await?;
         Ok(Some(target))
     }
 }
@@ -318,16 +320,20 @@ impl Reported {
 
 /// Downloads to a hidden temporary file beside `target`, then renames, so
 /// a failed download never leaves half a file under the chosen name.
-async fn download(url: Url, target: &Path) -> Result<(), TransferError> {
+async fn download(url: Url, token: Option<&str>, target: &Path) -> Result<(), TransferError> {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let response = Client::builder()
+    let mut request = Client::builder()
         .read_timeout(STALL)
         .build()
         .map_err(|e| TransferError::local(e.to_string()))?
-        .get(url)
+        .get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request
         .send()
         .await
         .map_err(|_| TransferError::local("Download failed: the server cannot be reached."))?;
@@ -410,43 +416,21 @@ mod tests {
     use std::sync::Arc;
     use tauri::ipc::InvokeResponseBody;
 
-    /// A real server with two people; answers (base URL, alice's token, bob's id).
-    async fn server_with_two_people(
-        dir: &Path,
-    ) -> (server_core::RunningServer, String, String, i64) {
-        let mut config = server_core::Config::new(dir);
-        config.bind = "127.0.0.1:0".parse().unwrap();
-        let server = server_core::Server::start(config).await.unwrap();
-        let base = format!("http://{}/", server.local_addr);
-        let http = Client::new();
-        let mut accounts = Vec::new();
-        for name in ["alice", "bob"] {
-            let body = serde_json::json!({"username": name, "password": "correct horse battery"});
-            http.post(format!("{base}register"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let login: serde_json::Value = http
-                .post(format!("{base}login"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            accounts.push(login);
-        }
-        let token = accounts[0]["token"].as_str().unwrap().to_owned();
-        let bob = accounts[1]["user_id"].as_i64().unwrap();
-        (server, base, token, bob)
+    use crate::test_server::TestServer;
+
+    /// A real server with two people; answers it, alice's token and bob's id.
+    async fn server_with_two_people(dir: &Path) -> (TestServer, String, i64) {
+        let server = TestServer::start(dir).await;
+        let (_, token) = server.account("alice").await;
+        let (bob, _) = server.account("bob").await;
+        (server, token, bob)
     }
 
     #[tokio::test]
     async fn a_picked_file_is_streamed_to_the_server_with_progress_then_saved_back() {
         let dir = tempfile::tempdir().unwrap();
-        let (server, base, token, bob) = server_with_two_people(&dir.path().join("server")).await;
+        let (server, token, bob) = server_with_two_people(&dir.path().join("server")).await;
+        let base = server.base.clone();
         let original: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
         let path = dir.path().join("report.pdf");
         std::fs::write(&path, &original).unwrap();
@@ -494,13 +478,19 @@ mod tests {
             .unwrap();
         let target = dir.path().join("saved").join("copy.pdf");
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        download(file_url.clone(), &target).await.unwrap();
+        download(file_url.clone(), Some(&token), &target)
+            .await
+            .unwrap();
         assert!(
             std::fs::read(&target).unwrap() == original,
             "the saved copy differs"
         );
+        let anonymous = download(file_url.clone(), None, &dir.path().join("saved/anon.pdf"))
+            .await
+            .unwrap_err();
+        assert_eq!(anonymous.status, 401, "files are for members only");
         let missing = file_url.join("nothing-here.pdf").unwrap();
-        let err = download(missing, &dir.path().join("saved/none.pdf"))
+        let err = download(missing, Some(&token), &dir.path().join("saved/none.pdf"))
             .await
             .unwrap_err();
         assert_eq!(err.status, 404);
@@ -513,13 +503,14 @@ mod tests {
             "a failed download leaves nothing behind"
         );
 
-        server.shutdown().await.unwrap();
+        server.shutdown().await;
     }
 
     #[tokio::test]
     async fn a_refused_upload_reports_the_servers_status_and_reason() {
         let dir = tempfile::tempdir().unwrap();
-        let (server, base, _token, bob) = server_with_two_people(&dir.path().join("server")).await;
+        let (server, _token, bob) = server_with_two_people(&dir.path().join("server")).await;
+        let base = server.base.clone();
         let path = dir.path().join("note.txt");
         std::fs::write(&path, "hello").unwrap();
         let transfers = Transfers::default();
@@ -531,7 +522,7 @@ mod tests {
             .await
             .unwrap_err();
 
-        server.shutdown().await.unwrap();
+        server.shutdown().await;
         assert_eq!(err.status, 401, "{err:?}");
         assert!(!err.detail.is_empty());
         assert!(

@@ -23,6 +23,8 @@ pub mod mode;
 pub mod notify;
 pub mod remote;
 pub mod settings;
+#[cfg(test)]
+mod test_server;
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -2,7 +2,8 @@
 //! with a fresh data dir, a login in its window, a message from someone else
 //! while the window is not focused, a desktop notification naming the
 //! sender with the text and their picture, a click on it opening that
-//! conversation, a file sent through the system's file dialog, closing the
+//! conversation, a file sent through the system's file dialog, a message in
+//! a group notifying with the sender's and the group's names, closing the
 //! window to keep serving, a second launch that only brings the first back,
 //! and a clean quit with the message on disk.
 //!
@@ -26,6 +27,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 const IDENTIFIER: &str = "net.chatterbox.desktop";
 const TEXT: &str = "Lunch at noon? 🍜";
+const ROOM: &str = "Design";
+const ROOM_TEXT: &str = "Mockups are up";
 const PASSWORD: &str = "correct horse battery";
 
 /// A child's output, read line by line on a thread, kept for waiting on
@@ -320,26 +323,11 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
     run("xdotool", &["windowfocus", "--sync", &other]);
 
     // Bob writes; the server acknowledges (stored) with the echo.
-    rt.block_on(async {
-        let url = format!("ws://127.0.0.1:{port}/ws?token={bob_token}");
-        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-        let frame = json!({"type": "private_message", "receiver_id": alice_id, "content": TEXT});
-        socket.send(Message::text(frame.to_string())).await.unwrap();
-        loop {
-            let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-                .await
-                .expect("no echo from the server")
-                .expect("socket closed")
-                .unwrap();
-            if let Message::Text(text) = message {
-                let event: Value = serde_json::from_str(&text).unwrap();
-                if event["type"] == "private_message" && event["content"] == TEXT {
-                    break;
-                }
-            }
-        }
-        socket.close(None).await.unwrap();
-    });
+    rt.block_on(send_and_await_echo(
+        port,
+        &bob_token,
+        json!({"type": "private_message", "receiver_id": alice_id, "content": TEXT}),
+    ));
 
     // The Notify call: app name, replaces id, icon, summary, body, ...
     let body = format!("string \"{TEXT}\"");
@@ -448,7 +436,9 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
     assert_eq!(sent["file_size"], bytes.len(), "{sent}");
     let stored = rt.block_on(async {
         let path = sent["file_path"].as_str().unwrap();
+        // Files are served to their conversation's members only.
         http.get(format!("{base}/{path}"))
+            .bearer_auth(&bob_token)
             .send()
             .await
             .unwrap()
@@ -462,12 +452,62 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
     );
     screenshot("desktop-file-sent.png");
 
+    // A message in a group notifies too, named by sender and group, focus
+    // or not: another conversation (bob's) is on screen. The notices of the
+    // group being made with alice in it do not notify.
+    rt.block_on(async {
+        let room: Value = ok_json(
+            http.post(format!("{base}/conversations"))
+                .bearer_auth(&bob_token)
+                .json(&json!({"kind": "group", "title": ROOM, "members": [alice_id]})),
+        )
+        .await;
+        let room_id = room["conversation_id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{room}"));
+        send_and_await_echo(
+            port,
+            &bob_token,
+            json!({"type": "send_message", "conversation_id": room_id, "content": ROOM_TEXT}),
+        )
+        .await;
+    });
+    let body = format!("string \"{ROOM_TEXT}\"");
+    notifications.wait_for(
+        "a notification of the room message",
+        Duration::from_secs(20),
+        |l| l.trim() == body,
+    );
+    let calls = notifications.text();
+    let summary = format!("string \"bob in {ROOM}\"");
+    assert!(
+        calls.lines().any(|l| l.trim() == summary),
+        "the room message is not titled {summary}:\n{calls}"
+    );
+    assert_eq!(
+        calls.matches("member=Notify").count(),
+        2,
+        "one notification per message, none for notices:\n{calls}"
+    );
+
     // Closing the window while hosting asks first; "Keep serving" hides it
     // and the server goes on answering.
     ask_to_close(&window);
-    let question = poll("the keep-serving question", Duration::from_secs(20), || {
-        find_window("^Keep serving\\?$")
-    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let question = loop {
+        if let Some(question) = find_window("^Keep serving\\?$") {
+            break question;
+        }
+        if Instant::now() > deadline {
+            screenshot("desktop-keep-serving-missing.png");
+            let windows = run("xwininfo", &["-root", "-tree"]);
+            panic!(
+                "the keep-serving question: not within 20 s; windows:\n{windows}\nthe app said:\n{}",
+                log.text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     run("xdotool", &["windowfocus", "--sync", &question]);
     screenshot("desktop-keep-serving.png");
     run("xdotool", &["key", "Return"]);
@@ -525,6 +565,30 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
             "not in alice's history with bob: {history:?}"
         );
     });
+}
+
+/// Sends a message frame as `token`'s owner and waits for the server's echo
+/// (it is stored then).
+async fn send_and_await_echo(port: u16, token: &str, frame: Value) {
+    let url = format!("ws://127.0.0.1:{port}/ws?token={token}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    socket.send(Message::text(frame.to_string())).await.unwrap();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("no echo from the server")
+            .expect("socket closed")
+            .unwrap();
+        if let Message::Text(text) = message {
+            let event: Value = serde_json::from_str(&text).unwrap();
+            let echo =
+                ["private_message", "message"].contains(&event["type"].as_str().unwrap_or(""));
+            if echo && event["content"] == frame["content"] {
+                break;
+            }
+        }
+    }
+    socket.close(None).await.unwrap();
 }
 
 /// Sends a request that must succeed and reads its JSON answer.
