@@ -709,10 +709,13 @@ pub async fn only_admins_change_membership_and_an_admin_remains(subject: Subject
         matches!(&notice.body, Body::Notice(n) if n.action == NoticeAction::Promoted && n.user_id == Some(bob))
     );
     assert_eq!(store.summary(bob, group).await.unwrap().0.role, Role::Admin);
-    assert!(matches!(
-        store.summary(alice, group).await,
-        Err(StoreError::NotAMember)
-    ));
+    assert!(
+        matches!(
+            store.summary(alice, group).await,
+            Err(StoreError::ConversationNotFound)
+        ),
+        "a private group is not found by those outside it, even former members"
+    );
 }
 
 pub async fn deleting_leaves_a_tombstone_and_hands_back_the_file(subject: Subject) {
