@@ -100,6 +100,7 @@ pub fn desktop_info(
 
 #[tauri::command]
 pub async fn pick_files(
+    app: AppHandle,
     webview: Webview,
     desktop: State<'_, Desktop>,
     transfers: State<'_, Transfers>,
@@ -107,7 +108,7 @@ pub async fn pick_files(
     multiple: bool,
 ) -> Result<Vec<Picked>, String> {
     base(&webview, &desktop)?;
-    transfers.pick(&accept, multiple).await
+    transfers.pick(&app, &accept, multiple).await
 }
 
 #[tauri::command]

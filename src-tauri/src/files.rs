@@ -1,4 +1,4 @@
-//! Native file dialogs (rfd on GTK) and the transfers behind them. The
+//! Native file dialogs (GTK, see `dialogs`) and the transfers behind them. The
 //! pages never see a path: picking returns handles, and the app itself
 //! streams the chosen file to the server, reporting progress on a channel.
 //! "Save as…" downloads a received file to where the person chose.
@@ -25,7 +25,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::{io::ReaderStream, sync::CancellationToken};
 use url::Url;
 
-use crate::lock;
+use crate::{dialogs, lock};
 
 /// Largest picture `picked_preview` turns into a data: URL.
 const PREVIEW_MAX: u64 = 10 * 1024 * 1024;
@@ -90,26 +90,18 @@ struct PickedFile {
 
 impl Transfers {
     /// Opens the system's file dialog; `accept` is an `<input accept>` value.
-    pub async fn pick(&self, accept: &str, multiple: bool) -> Result<Vec<Picked>, String> {
-        let extensions = accepted_extensions(accept);
+    pub async fn pick(
+        &self,
+        app: &AppHandle,
+        accept: &str,
+        multiple: bool,
+    ) -> Result<Vec<Picked>, String> {
         let title = if multiple {
             "Choose files"
         } else {
             "Choose a file"
         };
-        let paths = dialog(move || {
-            let mut picker = rfd::FileDialog::new().set_title(title);
-            if !extensions.is_empty() {
-                picker = picker.add_filter("Supported files", &extensions);
-            }
-            if multiple {
-                picker.pick_files()
-            } else {
-                picker.pick_file().map(|path| vec![path])
-            }
-        })
-        .await?
-        .unwrap_or_default();
+        let paths = dialogs::pick_files(app, title, accepted_extensions(accept), multiple).await?;
         let mut picked = Vec::with_capacity(paths.len());
         for path in paths {
             picked.push(self.register(path).await?);
@@ -213,18 +205,8 @@ impl Transfers {
         token: Option<&str>,
         name: &str,
     ) -> Result<Option<PathBuf>, TransferError> {
-        let suggested = safe_file_name(name);
         let folder = app.path().download_dir().ok();
-        let target = dialog(move || {
-            let mut picker = rfd::FileDialog::new()
-                .set_title("Save as")
-                .set_file_name(suggested);
-            if let Some(folder) = folder {
-                picker = picker.set_directory(folder);
-            }
-            picker.save_file()
-        })
-        .await?;
+        let target = dialogs::save_file(app, safe_file_name(name), folder).await?;
         let Some(target) = target else {
             return Ok(None);
         };
@@ -361,15 +343,6 @@ async fn download(url: Url, token: Option<&str>, target: &Path) -> Result<(), Tr
         return Err(TransferError::local(format!("Cannot save {name}: {e}")));
     }
     Ok(())
-}
-
-/// Runs a dialog off the async workers and off the main thread: rfd hands
-/// it to GTK's main context and blocks until the person answers, which on
-/// the main thread itself would deadlock.
-async fn dialog<T: Send + 'static>(show: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-    tauri::async_runtime::spawn_blocking(show)
-        .await
-        .map_err(|e| format!("the dialog failed: {e}"))
 }
 
 /// The extensions an `<input accept>` value allows, for the dialog's

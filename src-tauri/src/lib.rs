@@ -7,6 +7,7 @@
 //! - [`health`]: is there a ChatterBox server at this address?
 //! - [`host`]: starting the in-process server.
 //! - [`remote`]: which pages may call which commands, and where they may send.
+//! - [`dialogs`]: the system's dialogs, on GTK's one thread.
 //! - [`files`]: native file dialogs, uploads with progress, "Save as…".
 //! - [`notify`]: desktop notifications from the app's own WebSocket.
 //! - [`commands`]: what the first-run page and the server's pages invoke.
@@ -15,6 +16,7 @@
 
 mod commands;
 mod desktop;
+mod dialogs;
 pub mod files;
 pub mod health;
 pub mod host;

@@ -2,14 +2,13 @@
 //! window while hosting (keep serving in the tray, or quit), and quitting on
 //! a signal (a session logging out) as gracefully as from the menu.
 
-use rfd::{MessageButtons, MessageDialog, MessageDialogResult, MessageLevel};
 use tauri::{
     AppHandle, Manager, Window, WindowEvent,
     menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, Submenu},
     tray::TrayIconBuilder,
 };
 
-use crate::{desktop::Desktop, notify::Notifier, remote};
+use crate::{desktop::Desktop, dialogs, notify::Notifier, remote};
 
 const SWITCH_MODE: &str = "switch-mode";
 const NOTIFICATIONS: &str = "notifications";
@@ -82,29 +81,26 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
         return;
     }
     api.prevent_close();
+    tracing::debug!("closing while hosting: asking whether to keep serving");
     let app = window.app_handle().clone();
     let window = window.clone();
-    // rfd blocks until answered and must not do so on the main thread.
-    tauri::async_runtime::spawn_blocking(move || {
-        let answer = MessageDialog::new()
-            .set_level(MessageLevel::Info)
-            .set_title("Keep serving?")
-            .set_description(
-                "Others on your network may be chatting through this computer. \
-                 Keep ChatterBox serving in the tray, or quit and stop the server?",
-            )
-            .set_buttons(MessageButtons::YesNoCancelCustom(
-                KEEP_SERVING.into(),
-                QUIT_LABEL.into(),
-                "Cancel".into(),
-            ))
-            .show();
+    tauri::async_runtime::spawn(async move {
+        let answer = dialogs::ask(
+            &app,
+            "Keep serving?",
+            "Others on your network may be chatting through this computer. \
+             Keep ChatterBox serving in the tray, or quit and stop the server?",
+            &[KEEP_SERVING, QUIT_LABEL, "Cancel"],
+        )
+        .await;
+        tracing::debug!(?answer, "keep serving?");
         match answer {
-            MessageDialogResult::Custom(label) if label == KEEP_SERVING => {
+            Ok(Some(KEEP_SERVING)) => {
                 let _ = window.hide();
             }
-            MessageDialogResult::Custom(label) if label == QUIT_LABEL => app.exit(0),
-            _ => {}
+            Ok(Some(QUIT_LABEL)) => app.exit(0),
+            Ok(_) => {}
+            Err(e) => tracing::error!("{e}"),
         }
     });
 }
