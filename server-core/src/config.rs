@@ -31,6 +31,11 @@ pub struct Config {
     #[arg(long, env = "CHATTERBOX_LOG", default_value = "info")]
     pub log: String,
 
+    /// How log lines are written: `text` for people, `json` (one object a
+    /// line) for log collectors.
+    #[arg(long, env = "CHATTERBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Days a login stays valid after its last use.
     #[arg(long, env = "CHATTERBOX_SESSION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -123,6 +128,12 @@ fn seconds(text: &str) -> Result<Duration, String> {
         .filter(|secs| secs.is_finite() && (0.001..=86_400.0).contains(secs))
         .map(Duration::from_secs_f64)
         .ok_or_else(|| format!("{text:?} is not a number of seconds from 0.001 to 86400"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Config {

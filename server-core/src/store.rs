@@ -439,6 +439,10 @@ pub trait Store: Send + Sync + 'static {
         page: Page,
     ) -> StoreResult<(Conversation, Vec<Message>)>;
 
+    /// Commits a small write, as a readiness probe: fails when nothing can
+    /// be written (a full disk, a read-only mount, a store closing).
+    async fn check_writable(&self) -> StoreResult<()>;
+
     /// Finishes every write already accepted, then refuses new ones.
     async fn close(&self);
 }

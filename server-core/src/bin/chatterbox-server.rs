@@ -3,7 +3,7 @@
 use std::{io::IsTerminal, net::IpAddr, process::ExitCode, time::Duration};
 
 use clap::Parser;
-use server_core::Config;
+use server_core::{Config, config::LogFormat};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -33,11 +33,15 @@ async fn main() -> ExitCode {
         eprintln!("ignoring log filter {:?}: {e}", config.log);
         EnvFilter::new("info")
     });
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        // One JSON object a line, with the span fields (user, socket) flat
+        // beside the event's.
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 
     raise_open_file_limit();
 

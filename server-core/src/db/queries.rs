@@ -412,6 +412,19 @@ impl Store for Db {
             .await
     }
 
+    async fn check_writable(&self) -> StoreResult<()> {
+        let at = timestamp(now());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO health (id, checked_at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                [at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn close(&self) {
         Db::close(self).await;
     }

@@ -16,7 +16,10 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::state::AppState;
+use crate::{
+    error::{AppError, AppResult},
+    state::AppState,
+};
 
 /// JSON bodies are small; uploads lift this for themselves.
 const MAX_JSON_BODY: usize = 64 * 1024;
@@ -29,7 +32,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(profile::router())
         .merge(uploads::router(state))
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+}
+
+/// Readiness: the database takes a write and the server is not shutting
+/// down; 503 otherwise, so a load balancer or a supervisor stops sending it
+/// people.
+async fn ready(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    if state.shutdown.is_cancelled() {
+        return Err(AppError::Unavailable("Shutting down"));
+    }
+    if let Err(e) = state.store.check_writable().await {
+        tracing::warn!(error = %e, "not ready: the database takes no writes");
+        return Err(AppError::Unavailable("The database cannot be written"));
+    }
+    Ok(Json(json!({ "status": "ready" })))
 }
 
 /// Liveness, plus what a LAN browser of servers wants to show.

@@ -74,6 +74,12 @@ impl TestApp {
         start(config, self.dir).await
     }
 
+    /// The running server's shared state, to reach behind the API (stop
+    /// its store, as a failing disk would).
+    pub fn state(&self) -> &server_core::AppState {
+        &self.server.state
+    }
+
     pub async fn shutdown(self) {
         self.server.shutdown().await.expect("clean shutdown");
     }

@@ -9,4 +9,5 @@ mod files;
 mod hardening;
 mod helpers;
 mod messages;
+mod operations;
 mod ws;

@@ -49,6 +49,7 @@ macro_rules! suite {
             a_rename_is_a_notice_and_the_new_title,
             members_may_download_their_conversations_files,
             a_closed_store_finishes_what_it_took_and_refuses_the_rest,
+            a_probe_write_succeeds_until_the_store_is_closed,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
@@ -969,4 +970,18 @@ pub async fn a_closed_store_finishes_what_it_took_and_refuses_the_rest(subject: 
         matches!(after, Err(StoreError::Unavailable(_))),
         "{after:?}"
     );
+}
+
+pub async fn a_probe_write_succeeds_until_the_store_is_closed(subject: Subject) {
+    let store = &*subject.store;
+
+    store.check_writable().await.expect("writable");
+    store.check_writable().await.expect("again");
+    store.close().await;
+
+    assert!(matches!(
+        store.check_writable().await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(subject.committed.is_empty(), "a probe is no event");
 }
