@@ -14,18 +14,24 @@ use std::{path::Path, thread, time::Duration};
 
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     pool::Pool,
     store::{Committed, EventFeed, StoreError, StoreResult},
 };
 
-/// Cheap to clone: three queue handles.
+/// Cheap to clone: three queue handles and a token.
 #[derive(Clone)]
 pub struct Db {
     writer: flume::Sender<writer::Command>,
     readers: Pool<Connection>,
     feed: EventFeed,
+    /// Cancelled once the writer thread has stopped. A write that reached
+    /// its queue too late to be run (after the stop) is never answered:
+    /// flume keeps queued jobs while a sender lives. Waiting on this as
+    /// well, its caller hears that the store is closed instead of hanging.
+    writer_stopped: CancellationToken,
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -50,9 +56,15 @@ impl Db {
         migrate(&mut conn)?;
 
         let (writer, queue) = flume::bounded(WRITE_QUEUE);
+        let writer_stopped = CancellationToken::new();
+        let stopped = writer_stopped.clone().drop_guard();
         thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer::run(conn, queue))
+            .spawn(move || {
+                // Dropped when the thread ends, however it ends.
+                let _stopped = stopped;
+                writer::run(conn, queue)
+            })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
 
         let connections = (0..READERS)
@@ -71,6 +83,7 @@ impl Db {
             writer,
             readers,
             feed,
+            writer_stopped,
         })
     }
 
@@ -97,7 +110,13 @@ impl Db {
             .send_async(writer::Command::Run(job))
             .await
             .map_err(|_| closed())?;
-        result.await.map_err(|_| closed())?
+        tokio::select! {
+            // The writer answers every job it ran before it stops: an
+            // answer that is there wins.
+            biased;
+            answer = result => answer.map_err(|_| closed())?,
+            () = self.writer_stopped.cancelled() => Err(closed()),
+        }
     }
 
     /// Runs `f` on a reader thread.
@@ -119,7 +138,12 @@ impl Db {
             .await
             .is_ok()
         {
-            let _ = stopped.await;
+            // A second close finds the writer gone: its Stop is never read.
+            tokio::select! {
+                biased;
+                _ = stopped => {}
+                () = self.writer_stopped.cancelled() => {}
+            }
         }
     }
 }

@@ -961,6 +961,7 @@ pub async fn a_closed_store_finishes_what_it_took_and_refuses_the_rest(subject: 
 
     let posted = post(&*store, text(notes, alice, "before closing")).await;
     store.close().await;
+    store.close().await;
     let after = store
         .post_message(text(notes, alice, "after closing"), now())
         .await;
