@@ -288,11 +288,7 @@ pub fn mark(
         // The reader's own devices always; others only where both share.
         let mut audience = vec![user];
         if shares_receipts(conn, user)? {
-            for member in &found.members {
-                if *member != user && shares_receipts(conn, *member)? {
-                    audience.push(*member);
-                }
-            }
+            audience.extend(sharing_members(conn, conversation, user)?);
         }
         let change = Change::Read {
             user_id: user,
@@ -315,6 +311,24 @@ pub fn mark(
         at,
         change,
     }))
+}
+
+/// The current members of `conversation` but `except` who share read
+/// receipts, in one query (a room may hold everyone on the server).
+fn sharing_members(
+    conn: &Connection,
+    conversation: ConversationId,
+    except: UserId,
+) -> StoreResult<Vec<UserId>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT cm.user_id FROM conversation_members cm JOIN users u ON u.id = cm.user_id
+             WHERE cm.conversation_id = ?1 AND cm.left_seq IS NULL AND cm.user_id <> ?2
+               AND u.read_receipts = 1
+             ORDER BY cm.user_id",
+        )?
+        .query_map(params![conversation, except], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// Writes a notice by `actor`; returns its event's position.

@@ -402,6 +402,17 @@ pub fn events_after(
         _ => head.max(after),
     };
     let viewer_shares = shares_receipts(conn, viewer)?;
+    // A backfill may hold many reads of the same few people: each is
+    // looked up once.
+    let mut sharing: HashMap<UserId, bool> = HashMap::new();
+    let mut shares = |conn: &Connection, user: UserId| -> StoreResult<bool> {
+        if let Some(known) = sharing.get(&user) {
+            return Ok(*known);
+        }
+        let known = shares_receipts(conn, user)?;
+        sharing.insert(user, known);
+        Ok(known)
+    };
     let mut conversations: HashMap<ConversationId, Conversation> = HashMap::new();
     let mut events = Vec::with_capacity(rows.len());
     for (seq, conversation_id, kind, message_id, user_id, created_at) in rows {
@@ -416,7 +427,7 @@ pub fn events_after(
                 deleted_by,
             }),
             ("read", Some(reader)) => {
-                let visible = reader == viewer || (viewer_shares && shares_receipts(conn, reader)?);
+                let visible = reader == viewer || (viewer_shares && shares(conn, reader)?);
                 visible.then_some(Change::Read {
                     user_id: reader,
                     message_id,

@@ -7,7 +7,7 @@ use crate::{
     domain::{DomainError, conversations, messages},
     error::AppResult,
     state::AppState,
-    store::Body,
+    store::{Body, ConversationId},
 };
 
 /// Acts on one client frame; returns what to answer this socket alone, if
@@ -25,30 +25,12 @@ pub async fn handle(
         } => {
             let conversation =
                 messages::direct_conversation(state, user.user_id, receiver_id).await?;
-            let sent = messages::send(
-                state,
-                user.user_id,
-                conversation,
-                Body::Text(content),
-                client_id,
-            )
-            .await?;
-            return Ok(resent(sent));
+            return send_text(state, user, conversation, content, client_id).await;
         }
         ClientFrame::SendMessage {
             conversation_id,
             content,
-        } => {
-            let sent = messages::send(
-                state,
-                user.user_id,
-                conversation_id,
-                Body::Text(content),
-                client_id,
-            )
-            .await?;
-            return Ok(resent(sent));
-        }
+        } => return send_text(state, user, conversation_id, content, client_id).await,
         ClientFrame::DeleteMessage { message_id } => {
             conversations::delete_message(state, user.user_id, None, message_id).await?;
         }
@@ -86,10 +68,26 @@ pub async fn handle(
     Ok(None)
 }
 
-/// A resend of a message already stored: its members heard of it the first
-/// time, but this socket may not have, so it gets the echo it waits for.
-fn resent(sent: messages::Sent) -> Option<ServerEvent> {
-    sent.seq
+/// Sends a text message; a resend of a message already stored gets its echo
+/// on this socket alone: its members heard of it the first time, but this
+/// socket may not have.
+async fn send_text(
+    state: &AppState,
+    user: AuthUser,
+    conversation: ConversationId,
+    content: String,
+    client_id: Option<String>,
+) -> AppResult<Option<ServerEvent>> {
+    let sent = messages::send(
+        state,
+        user.user_id,
+        conversation,
+        Body::Text(content),
+        client_id,
+    )
+    .await?;
+    Ok(sent
+        .seq
         .is_none()
-        .then(|| ServerEvent::message(sent.message, &sent.conversation, None))
+        .then(|| ServerEvent::message(sent.message, &sent.conversation, None)))
 }

@@ -63,6 +63,17 @@ impl TestApp {
         body["conversation_id"].as_i64().expect("conversation_id")
     }
 
+    /// `DELETE /conversations/{conversation}/messages/{message}` as `user`.
+    pub async fn delete_message_as(
+        &self,
+        user: &TestUser,
+        conversation: i64,
+        message: i64,
+    ) -> (StatusCode, Value) {
+        let path = format!("/conversations/{conversation}/messages/{message}");
+        self.call(user, reqwest::Method::DELETE, &path, None).await
+    }
+
     /// `GET /conversations` as `user`.
     pub async fn conversation_list(&self, user: &TestUser) -> Vec<Value> {
         let (status, body) = self
@@ -445,14 +456,7 @@ async fn a_sender_deletes_a_message_for_everyone_live_and_its_file_is_gone() {
 
     a.send_json(&json!({ "type": "delete_message", "message_id": id(&text) }))
         .await;
-    let (deleted_file, _) = app
-        .call(
-            &alice,
-            reqwest::Method::DELETE,
-            &format!("/conversations/{conversation}/messages/{}", id(&file)),
-            None,
-        )
-        .await;
+    let (deleted_file, _) = app.delete_message_as(&alice, conversation, id(&file)).await;
 
     for ws in [&mut a, &mut b] {
         let first = ws.expect("message_deleted").await;
@@ -507,30 +511,9 @@ async fn only_the_sender_deletes_in_a_direct_conversation_and_an_admin_any_in_a_
     b.send_json(&json!({ "type": "delete_message", "message_id": id(&direct), "client_id": "d1" }))
         .await;
     let refused = b.expect("error").await;
-    let (carol_tries, _) = app
-        .call(
-            &carol,
-            reqwest::Method::DELETE,
-            &format!("/conversations/{room}/messages/{}", id(&bobs)),
-            None,
-        )
-        .await;
-    let (alice_moderates, _) = app
-        .call(
-            &alice,
-            reqwest::Method::DELETE,
-            &format!("/conversations/{room}/messages/{}", id(&bobs)),
-            None,
-        )
-        .await;
-    let (swapped, _) = app
-        .call(
-            &alice,
-            reqwest::Method::DELETE,
-            &format!("/conversations/{room}/messages/{}", id(&direct)),
-            None,
-        )
-        .await;
+    let (carol_tries, _) = app.delete_message_as(&carol, room, id(&bobs)).await;
+    let (alice_moderates, _) = app.delete_message_as(&alice, room, id(&bobs)).await;
+    let (swapped, _) = app.delete_message_as(&alice, room, id(&direct)).await;
 
     assert_eq!(refused["client_id"], "d1");
     assert_eq!(carol_tries, StatusCode::FORBIDDEN);

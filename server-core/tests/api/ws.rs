@@ -574,6 +574,17 @@ async fn shutting_down_closes_open_sockets_with_going_away() {
     assert_eq!(a.expect_closed().await, Some(1001));
 }
 
+/// Logs `user` in once more; the new session's token.
+async fn another_session(app: &TestApp, user: &TestUser) -> String {
+    let login: Value = app
+        .login(&user.name, &user.password)
+        .await
+        .json()
+        .await
+        .expect("json");
+    login["token"].as_str().expect("token").to_owned()
+}
+
 /// Far longer than a test waits: a socket closed under it was closed on
 /// the spot, not found out at its next ping.
 const NO_PING: Duration = Duration::from_secs(3600);
@@ -596,13 +607,7 @@ async fn logging_out_closes_that_sessions_sockets_at_once_and_its_token_cannot_r
 async fn a_socket_of_another_session_stays_open_after_a_logout() {
     let app = spawn_app_with(|c| c.ping_interval = NO_PING).await;
     let alice = app.user("alice").await;
-    let login: Value = app
-        .login(&alice.name, &alice.password)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let other = login["token"].as_str().expect("token").to_owned();
+    let other = another_session(&app, &alice).await;
     let mut leaving = app.ws_online(&alice).await;
     let mut staying = app.ws(&other).await;
     staying.wait_until_subscribed().await;
@@ -618,13 +623,7 @@ async fn a_socket_of_another_session_stays_open_after_a_logout() {
 async fn changing_the_password_closes_the_sockets_of_other_sessions_at_once() {
     let app = spawn_app_with(|c| c.ping_interval = NO_PING).await;
     let alice = app.user("alice").await;
-    let login: Value = app
-        .login(&alice.name, &alice.password)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let here = login["token"].as_str().expect("token").to_owned();
+    let here = another_session(&app, &alice).await;
     let mut elsewhere = app.ws_online(&alice).await;
 
     let body = json!({
