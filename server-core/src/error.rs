@@ -10,11 +10,20 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{domain::DomainError, store::StoreError};
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// The body of every error answer, as the contract has it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"detail": "Invalid token"}))]
+pub struct Problem {
+    /// What went wrong, in words for a person.
+    pub detail: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -115,7 +124,10 @@ impl IntoResponse for AppError {
         if let Self::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        let mut response = (status, Json(json!({ "detail": self.detail() }))).into_response();
+        let problem = Problem {
+            detail: self.detail(),
+        };
+        let mut response = (status, Json(problem)).into_response();
         if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()

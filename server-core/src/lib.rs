@@ -26,6 +26,7 @@ pub mod bus;
 pub mod config;
 pub mod db;
 pub mod discovery;
+pub mod docs;
 pub mod domain;
 pub mod error;
 pub mod files;
@@ -44,6 +45,7 @@ use std::{future::Future, net::SocketAddr};
 use axum::{Router, extract::Request, middleware};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use config::Config;
 use error::AppError;
@@ -52,10 +54,12 @@ pub use state::{AppState, StartError};
 /// The whole application, with JSON answers for unknown routes and methods.
 /// Paths and methods only are logged: query strings can hold tokens.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = OpenApiRouter::new()
         .merge(pages::router())
         .merge(ws::router())
-        .merge(http::router(&state))
+        .merge(http::router(&state));
+    let (router, _) = docs::assemble(routes);
+    router
         // After the merges: this fallback covers only the routes before it.
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .fallback(|| async { AppError::NotFound("Not Found") })

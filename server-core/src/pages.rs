@@ -2,15 +2,17 @@
 //! directory, served at the contract's routes.
 
 use axum::{
-    Router,
-    extract::Path,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use rust_embed::RustEmbed;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{error::AppError, state::AppState};
+use crate::{
+    error::{AppError, Problem},
+    http::extract::Path,
+    state::AppState,
+};
 
 #[derive(RustEmbed)]
 #[folder = "../ui"]
@@ -21,21 +23,67 @@ const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'sel
      img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|headers: HeaderMap| async move { asset("login.html", &headers) }))
-        .route(
-            "/register-page",
-            get(|headers: HeaderMap| async move { asset("register.html", &headers) }),
-        )
-        .route(
-            "/chat-page",
-            get(|headers: HeaderMap| async move { asset("chat.html", &headers) }),
-        )
-        .route(
-            "/static/{*path}",
-            get(|Path(path): Path<String>, headers: HeaderMap| async move { asset(&path, &headers) }),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login_page))
+        .routes(routes!(register_page))
+        .routes(routes!(chat_page))
+        .routes(routes!(static_file))
+        .routes(routes!(script))
+}
+
+/// The login page.
+#[utoipa::path(get, path = "/", tag = "pages", responses(
+    (status = 200, description = "The page", content_type = "text/html", body = String),
+    (status = 304, description = "The client's copy is current (`If-None-Match`)"),
+))]
+async fn login_page(headers: HeaderMap) -> Response {
+    asset("login.html", &headers)
+}
+
+/// The registration page.
+#[utoipa::path(get, path = "/register-page", tag = "pages", responses(
+    (status = 200, description = "The page", content_type = "text/html", body = String),
+    (status = 304, description = "The client's copy is current (`If-None-Match`)"),
+))]
+async fn register_page(headers: HeaderMap) -> Response {
+    asset("register.html", &headers)
+}
+
+/// The chat page.
+#[utoipa::path(get, path = "/chat-page", tag = "pages", responses(
+    (status = 200, description = "The page", content_type = "text/html", body = String),
+    (status = 304, description = "The client's copy is current (`If-None-Match`)"),
+))]
+async fn chat_page(headers: HeaderMap) -> Response {
+    asset("chat.html", &headers)
+}
+
+/// A style sheet or image of the pages (`login.css`, `chat.css`,
+/// `default.png`...).
+#[utoipa::path(get, path = "/static/{name}", tag = "pages",
+    params(("name" = String, Path, description = "The file")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The client's copy is current (`If-None-Match`)"),
+        (status = 404, description = "No such file", body = Problem),
+    )
+)]
+async fn static_file(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    asset(&name, &headers)
+}
+
+/// A script module of the pages.
+#[utoipa::path(get, path = "/static/js/{name}", tag = "pages",
+    params(("name" = String, Path, description = "The module")),
+    responses(
+        (status = 200, description = "The module", content_type = "text/javascript", body = String),
+        (status = 304, description = "The client's copy is current (`If-None-Match`)"),
+        (status = 404, description = "No such module", body = Problem),
+    )
+)]
+async fn script(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    asset(&format!("js/{name}"), &headers)
 }
 
 /// One embedded file, revalidated by its hash so an upgraded server's pages

@@ -3,48 +3,63 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
-    Router,
     extract::{ConnectInfo, State},
     http::Extensions,
     http::{HeaderName, HeaderValue, header},
-    routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{AuthedJson, Json};
+use super::{
+    Done,
+    extract::{AuthedJson, Json, WithToken},
+};
 use crate::{
     auth::{self, AuthUser, Token, Unauthorized},
     domain::accounts,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Problem},
     state::AppState,
     store::{UserId, timestamp},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/register", post(register))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/session-cookie", post(session_cookie))
-        .route("/change-password", post(change_password))
-        .route("/users", get(list_users))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(session_cookie))
+        .routes(routes!(change_password))
+        .routes(routes!(list_users))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Credentials {
+    #[schema(example = "ada")]
     username: String,
+    #[schema(example = "correct horse battery")]
     password: String,
 }
 
+/// Creates an account.
+#[utoipa::path(
+    post,
+    path = "/register",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "Created", body = Done, example = json!({"message": "User created"})),
+        (status = 400, description = "The name is taken (`User exists`) or breaks a rule", body = Problem),
+        (status = 429, description = "Too many registrations from this address", body = Problem),
+    )
+)]
 async fn register(
     State(state): State<AppState>,
     extensions: Extensions,
     Json(body): Json<Credentials>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     let from = client_address(&extensions);
     accounts::register(&state, &body.username, &body.password, from).await?;
-    Ok(Json(json!({ "message": "User created" })))
+    Ok(Json(Done::new("User created")))
 }
 
 /// The client's address, for throttling; unknown when the router runs
@@ -57,12 +72,27 @@ fn client_address(extensions: &Extensions) -> IpAddr {
         })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct LoginAnswer {
+    /// The session token: send it as `Authorization: Bearer`, or as the
+    /// `token` query parameter, form field or body field.
     token: String,
     user_id: UserId,
 }
 
+/// Starts a session. Also sets the `chatterbox_session` cookie, which
+/// lets a page's `<img>` and links download files.
+#[utoipa::path(
+    post,
+    path = "/login",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "Logged in", body = LoginAnswer,
+            headers(("set-cookie" = String, description = "The file-download cookie"))),
+        (status = 401, description = "`Invalid credentials`", body = Problem),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = Problem),
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -93,23 +123,43 @@ async fn login(
     ))
 }
 
+/// Ours: ends this session (its token stops working) and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/logout",
+    tag = "accounts",
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Logged out", body = Done, example = json!({"message": "Logged out"})),
+    )
+)]
 async fn logout(
     State(state): State<AppState>,
     user: AuthUser<Unauthorized>,
-) -> AppResult<([(HeaderName, HeaderValue); 1], Json<Value>)> {
+) -> AppResult<([(HeaderName, HeaderValue); 1], Json<Done>)> {
     accounts::logout(&state, user.plain()).await?;
     Ok((
         [(header::SET_COOKIE, auth::expired_session_cookie())],
-        Json(json!({ "message": "Logged out" })),
+        Json(Done::new("Logged out")),
     ))
 }
 
 /// Ours: sets the file-download cookie for a page that logged in before it
 /// existed (or whose cookie was cleared).
+#[utoipa::path(
+    post,
+    path = "/session-cookie",
+    tag = "accounts",
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Cookie set", body = Done,
+            headers(("set-cookie" = String, description = "The file-download cookie"))),
+    )
+)]
 async fn session_cookie(
     State(state): State<AppState>,
     token: Token,
-) -> AppResult<([(HeaderName, HeaderValue); 1], Json<Value>)> {
+) -> AppResult<([(HeaderName, HeaderValue); 1], Json<Done>)> {
     let token = token.0.unwrap_or_default();
     let _: AuthUser = state
         .auth
@@ -117,25 +167,38 @@ async fn session_cookie(
         .await?;
     Ok((
         [(header::SET_COOKIE, state.auth.session_cookie(&token))],
-        Json(json!({ "message": "Cookie set" })),
+        Json(Done::new("Cookie set")),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PasswordChange {
     old_password: String,
     new_password: String,
 }
 
+/// Changes the caller's password; their other sessions end.
+#[utoipa::path(
+    post,
+    path = "/change-password",
+    tag = "accounts",
+    request_body = WithToken<PasswordChange>,
+    security(("bearer" = []), ("token" = []), ()),
+    responses(
+        (status = 200, description = "Changed", body = Done, example = json!({"message": "Password changed"})),
+        (status = 400, description = "`Wrong old password`, or the new one breaks a rule", body = Problem),
+        (status = 429, description = "Too many wrong old passwords; see `Retry-After`", body = Problem),
+    )
+)]
 async fn change_password(
     State(state): State<AppState>,
     AuthedJson { user, body }: AuthedJson<PasswordChange>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     accounts::change_password(&state, user.plain(), &body.old_password, &body.new_password).await?;
-    Ok(Json(json!({ "message": "Password changed" })))
+    Ok(Json(Done::new("Password changed")))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct UserView {
     id: UserId,
     username: String,
@@ -146,6 +209,14 @@ struct UserView {
     about: Option<String>,
 }
 
+/// Everyone with an account, the caller included.
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "accounts",
+    security(("bearer" = []), ("token" = [])),
+    responses((status = 200, description = "The users", body = Vec<UserView>))
+)]
 async fn list_users(
     State(state): State<AppState>,
     _caller: AuthUser,

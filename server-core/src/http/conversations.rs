@@ -2,19 +2,19 @@
 //! rooms and groups, pages of history, deleting, read positions, settings
 //! and the event backfill (docs/protocol.md).
 
-use axum::{
-    Router,
-    extract::State,
-    routing::{delete, get, post, put},
-};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Json, Path, Query};
+use super::{
+    Done,
+    extract::{Json, Path, Query},
+};
 use crate::{
     auth::AuthUser,
     domain::{conversations, messages},
-    error::AppResult,
+    error::{AppResult, Problem},
     state::AppState,
     store::{
         ConversationId, ConversationKind, MemberInfo, MembershipChange, MessageId, Page, Role, Seq,
@@ -27,31 +27,25 @@ use crate::{
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/conversations", get(list).post(create))
-        .route("/conversations/{id}", get(show).patch(rename))
-        .route("/conversations/{id}/join", post(join))
-        .route("/conversations/{id}/leave", post(leave))
-        .route("/conversations/{id}/members", post(add_member))
-        .route(
-            "/conversations/{id}/members/{user_id}",
-            delete(remove_member),
-        )
-        .route("/conversations/{id}/members/{user_id}/role", put(set_role))
-        .route("/conversations/{id}/messages", get(history))
-        .route(
-            "/conversations/{id}/messages/{message_id}",
-            delete(delete_message),
-        )
-        .route("/conversations/{id}/read", post(mark_read))
-        .route("/rooms", get(rooms))
-        .route("/settings", get(settings).put(save_settings))
-        .route("/events", get(events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, rename))
+        .routes(routes!(join))
+        .routes(routes!(leave))
+        .routes(routes!(add_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(set_role))
+        .routes(routes!(history))
+        .routes(routes!(delete_message))
+        .routes(routes!(mark_read))
+        .routes(routes!(rooms))
+        .routes(routes!(settings, save_settings))
+        .routes(routes!(events))
 }
 
 /// A conversation as a member sees it in a list.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ConversationView {
     conversation_id: ConversationId,
     kind: ConversationKind,
@@ -67,7 +61,7 @@ struct ConversationView {
     members: Option<Vec<MemberView>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct MemberView {
     user_id: UserId,
     role: Role,
@@ -108,6 +102,14 @@ impl ConversationView {
     }
 }
 
+/// The caller's conversations, with unread counts and last messages.
+#[utoipa::path(
+    get,
+    path = "/conversations",
+    tag = "conversations",
+    security(("bearer" = []), ("token" = [])),
+    responses((status = 200, description = "The caller's conversations", body = Vec<ConversationView>))
+)]
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -121,6 +123,18 @@ async fn list(
     ))
 }
 
+/// One conversation, with its members and their read positions.
+#[utoipa::path(
+    get,
+    path = "/conversations/{id}",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationView),
+        (status = 404, description = "No such conversation, or a private one the caller is not in", body = Problem),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     user: AuthUser,
@@ -134,7 +148,7 @@ async fn show(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewConversation {
     kind: ConversationKind,
     title: String,
@@ -142,6 +156,19 @@ struct NewConversation {
     members: Vec<UserId>,
 }
 
+/// Creates a room (open to all) or a group (private); the caller is its
+/// admin.
+#[utoipa::path(
+    post,
+    path = "/conversations",
+    tag = "conversations",
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Created", body = ConversationView),
+        (status = 400, description = "A bad title, kind or member list", body = Problem),
+        (status = 404, description = "A member who does not exist", body = Problem),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -152,11 +179,25 @@ async fn create(
     show(State(state), user, Path(id)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Rename {
     title: String,
 }
 
+/// Renames a room or group (admins only).
+#[utoipa::path(
+    patch,
+    path = "/conversations/{id}",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Renamed", body = ConversationView),
+        (status = 400, description = "A bad title, or a direct conversation", body = Problem),
+        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 404, description = "No such conversation for the caller", body = Problem),
+    )
+)]
 async fn rename(
     State(state): State<AppState>,
     user: AuthUser,
@@ -167,69 +208,151 @@ async fn rename(
     show(State(state), user, Path(id)).await
 }
 
+/// Joins an open room.
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/join",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The room")),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Joined", body = Done, example = json!({"message": "Joined"})),
+        (status = 400, description = "Not an open room, or already a member", body = Problem),
+        (status = 404, description = "No such room", body = Problem),
+    )
+)]
 async fn join(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<ConversationId>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     conversations::change(&state, user.user_id, id, MembershipChange::Join).await?;
-    Ok(Json(json!({ "message": "Joined" })))
+    Ok(Json(Done::new("Joined")))
 }
 
+/// Leaves a room or group; its last admin hands over to the longest-standing
+/// member.
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/leave",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The room or group")),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Left", body = Done, example = json!({"message": "Left"})),
+        (status = 400, description = "A direct conversation cannot be left", body = Problem),
+        (status = 404, description = "No such conversation for the caller", body = Problem),
+    )
+)]
 async fn leave(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<ConversationId>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     conversations::change(&state, user.user_id, id, MembershipChange::Leave).await?;
-    Ok(Json(json!({ "message": "Left" })))
+    Ok(Json(Done::new("Left")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewMember {
     user_id: UserId,
 }
 
+/// Adds someone to a room or group (admins only).
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/members",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The room or group")),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Added", body = Done, example = json!({"message": "Added"})),
+        (status = 400, description = "Already a member, or a direct conversation", body = Problem),
+        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 404, description = "No such conversation or user", body = Problem),
+    )
+)]
 async fn add_member(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<ConversationId>,
     Json(body): Json<NewMember>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     let change = MembershipChange::Add(body.user_id);
     conversations::change(&state, user.user_id, id, change).await?;
-    Ok(Json(json!({ "message": "Added" })))
+    Ok(Json(Done::new("Added")))
 }
 
+/// Removes someone from a room or group (admins only).
+#[utoipa::path(
+    delete,
+    path = "/conversations/{id}/members/{user_id}",
+    tag = "conversations",
+    params(
+        ("id" = ConversationId, Path, description = "The room or group"),
+        ("user_id" = UserId, Path, description = "The member to remove"),
+    ),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Removed", body = Done, example = json!({"message": "Removed"})),
+        (status = 400, description = "Not a member, or a direct conversation", body = Problem),
+        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 404, description = "No such conversation or user", body = Problem),
+    )
+)]
 async fn remove_member(
     State(state): State<AppState>,
     user: AuthUser,
     Path((id, member)): Path<(ConversationId, UserId)>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     let change = MembershipChange::Remove(member);
     conversations::change(&state, user.user_id, id, change).await?;
-    Ok(Json(json!({ "message": "Removed" })))
+    Ok(Json(Done::new("Removed")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewRole {
     role: Role,
 }
 
+/// Makes a member an admin, or an admin a member (admins only).
+#[utoipa::path(
+    put,
+    path = "/conversations/{id}/members/{user_id}/role",
+    tag = "conversations",
+    params(
+        ("id" = ConversationId, Path, description = "The room or group"),
+        ("user_id" = UserId, Path, description = "The member"),
+    ),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Role set", body = Done, example = json!({"message": "Role set"})),
+        (status = 400, description = "Not a member, the last admin, or a direct conversation", body = Problem),
+        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 404, description = "No such conversation or user", body = Problem),
+    )
+)]
 async fn set_role(
     State(state): State<AppState>,
     user: AuthUser,
     Path((id, member)): Path<(ConversationId, UserId)>,
     Json(body): Json<NewRole>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     conversations::set_role(&state, user.user_id, id, member, body.role).await?;
-    Ok(Json(json!({ "message": "Role set" })))
+    Ok(Json(Done::new("Role set")))
 }
 
-#[derive(Deserialize)]
+/// Ours: a page of history. Without `after`, the newest messages (before
+/// `before`, if given); with it, the oldest after it. Either way oldest
+/// first.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Only messages older than this one.
     before: Option<MessageId>,
+    /// Only messages newer than this one.
     after: Option<MessageId>,
+    /// How many, at most (1 to 1000).
     limit: Option<u32>,
 }
 
@@ -246,6 +369,18 @@ impl PageQuery {
     }
 }
 
+/// A page of a conversation's history, notices included.
+#[utoipa::path(
+    get,
+    path = "/conversations/{id}/messages",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), PageQuery),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Oldest first; 50 when no `limit` is given", body = Vec<MessageView>),
+        (status = 404, description = "No such conversation for the caller", body = Problem),
+    )
+)]
 async fn history(
     State(state): State<AppState>,
     user: AuthUser,
@@ -262,57 +397,121 @@ async fn history(
     ))
 }
 
+/// Deletes a message for everyone: its text and file are gone, a tombstone
+/// stays. The sender, or an admin of a room or group.
+#[utoipa::path(
+    delete,
+    path = "/conversations/{id}/messages/{message_id}",
+    tag = "conversations",
+    params(
+        ("id" = ConversationId, Path, description = "The conversation"),
+        ("message_id" = MessageId, Path, description = "The message"),
+    ),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Done, example = json!({"message": "Deleted"})),
+        (status = 400, description = "A notice, or already deleted", body = Problem),
+        (status = 403, description = "Neither the sender nor an admin", body = Problem),
+        (status = 404, description = "No such message in a conversation of the caller's", body = Problem),
+    )
+)]
 async fn delete_message(
     State(state): State<AppState>,
     user: AuthUser,
     Path((id, message)): Path<(ConversationId, MessageId)>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     conversations::delete_message(&state, user.user_id, Some(id), message).await?;
-    Ok(Json(json!({ "message": "Deleted" })))
+    Ok(Json(Done::new("Deleted")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct ReadUpTo {
     message_id: MessageId,
 }
 
+/// Moves the caller's read position forward (never back) to a message.
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/read",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Marked", body = Done, example = json!({"message": "Marked read"})),
+        (status = 404, description = "No such conversation or message for the caller", body = Problem),
+    )
+)]
 async fn mark_read(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<ConversationId>,
     Json(body): Json<ReadUpTo>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Done>> {
     conversations::mark_read(&state, user.user_id, id, body.message_id).await?;
-    Ok(Json(json!({ "message": "Marked read" })))
+    Ok(Json(Done::new("Marked read")))
 }
 
-async fn rooms(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Vec<Value>>> {
+/// An open room, as the room list shows it.
+#[derive(Serialize, ToSchema)]
+struct RoomView {
+    conversation_id: ConversationId,
+    title: String,
+    member_count: u64,
+    /// Whether the caller is a member.
+    joined: bool,
+}
+
+/// Every open room, joined or not.
+#[utoipa::path(
+    get,
+    path = "/rooms",
+    tag = "conversations",
+    security(("bearer" = []), ("token" = [])),
+    responses((status = 200, description = "The open rooms", body = Vec<RoomView>))
+)]
+async fn rooms(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Vec<RoomView>>> {
     let rooms = conversations::rooms(&state, user.user_id).await?;
     Ok(Json(
         rooms
             .into_iter()
-            .map(|room| {
-                json!({
-                    "conversation_id": room.id,
-                    "title": room.title,
-                    "member_count": room.member_count,
-                    "joined": room.joined,
-                })
+            .map(|room| RoomView {
+                conversation_id: room.id,
+                title: room.title,
+                member_count: room.member_count,
+                joined: room.joined,
             })
             .collect(),
     ))
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ToSchema)]
 struct Settings {
+    /// Whether others see when the caller has read their messages (and the
+    /// caller sees theirs).
     read_receipts: bool,
 }
 
+/// The caller's settings.
+#[utoipa::path(
+    get,
+    path = "/settings",
+    tag = "conversations",
+    security(("bearer" = []), ("token" = [])),
+    responses((status = 200, description = "The settings", body = Settings))
+)]
 async fn settings(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Settings>> {
     let read_receipts = conversations::read_receipts(&state, user.user_id).await?;
     Ok(Json(Settings { read_receipts }))
 }
 
+/// Saves the caller's settings.
+#[utoipa::path(
+    put,
+    path = "/settings",
+    tag = "conversations",
+    security(("bearer" = []), ("token" = [])),
+    responses((status = 200, description = "Saved", body = Settings))
+)]
 async fn save_settings(
     State(state): State<AppState>,
     user: AuthUser,
@@ -322,23 +521,49 @@ async fn save_settings(
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
+    /// The last position the client has seen (the `seq` of a frame, or of a
+    /// previous answer).
     after: Seq,
+    /// How many events, at most (up to 5000).
     limit: Option<u32>,
 }
 
+/// What the caller missed since a position of the event log.
+#[derive(Serialize, ToSchema)]
+struct Backfill {
+    /// The frames the WebSocket would have sent, in log order.
+    events: Vec<ServerEvent>,
+    /// Where to continue from.
+    seq: Seq,
+    /// False when there is more: ask again from `seq`.
+    complete: bool,
+}
+
+/// Ours: the caller's events after a position of the log, as WebSocket
+/// frames, for a client catching up over HTTP.
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "conversations",
+    params(EventsQuery),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The events", body = Backfill),
+    )
+)]
 async fn events(
     State(state): State<AppState>,
     user: AuthUser,
     Query(query): Query<EventsQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Backfill>> {
     let limit = query.limit.unwrap_or(conversations::MAX_BACKFILL);
     let backfill = conversations::backfill(&state, user.user_id, query.after, limit).await?;
-    let events: Vec<ServerEvent> = backfill.events.iter().map(ServerEvent::committed).collect();
-    Ok(Json(json!({
-        "events": events,
-        "seq": backfill.seq,
-        "complete": backfill.complete,
-    })))
+    Ok(Json(Backfill {
+        events: backfill.events.iter().map(ServerEvent::committed).collect(),
+        seq: backfill.seq,
+        complete: backfill.complete,
+    }))
 }

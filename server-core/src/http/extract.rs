@@ -6,6 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use utoipa::ToSchema;
 
 use crate::{
     auth::{AuthUser, Refusal, Token, Unauthorized},
@@ -52,10 +53,12 @@ pub struct AuthedJson<T, W = Unauthorized> {
     pub body: T,
 }
 
-#[derive(Deserialize)]
-struct WithToken<T> {
+/// A JSON body with the contract's optional `token` field.
+#[derive(Deserialize, ToSchema)]
+pub struct WithToken<T> {
     #[serde(flatten)]
     body: T,
+    /// The session token, if it is not in the header or the query.
     token: Option<String>,
 }
 

@@ -6,6 +6,8 @@
 //!
 //! [`Files::receive`]: crate::files::Files::receive
 
+use utoipa::ToSchema;
+
 use super::extract::Multipart;
 use crate::{
     auth::{AuthUser, Refusal, Token},
@@ -13,6 +15,18 @@ use crate::{
     files::Partial,
     state::AppState,
 };
+
+/// The multipart form of an upload, for the API's documentation: the
+/// fields are read one by one as they stream in, never into this type.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file; its name is kept for display, never as the stored name.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The session token, if it is not in the header or the query.
+    token: Option<String>,
+}
 
 /// The sender and their file, on disk but not yet kept; a bad token is
 /// refused in the route's words, `W`.

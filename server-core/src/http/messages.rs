@@ -2,38 +2,48 @@
 //! contract's peer-keyed routes: the peer's direct conversation is found
 //! here, at the edge.
 
-use axum::{
-    Router,
-    extract::{DefaultBodyLimit, State},
-    routing::{get, post},
-};
+use axum::extract::{DefaultBodyLimit, State};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt},
+    routes,
+};
 
 use super::{
     conversations::PageQuery,
     extract::{Json, Multipart, Path, Query},
-    incoming::receive_upload,
+    incoming::{UploadForm, receive_upload},
 };
 use crate::{
     auth::{AuthUser, Token, Unauthorized},
     domain::messages,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Problem},
     files::Folder,
     state::AppState,
     store::{Body, ConversationId, UserId},
     ws::protocol::{MessageView, ServerEvent},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/messages/{receiver_id}", get(history))
-        .route(
-            "/upload-file",
-            // The upload enforces its own limit while streaming (files.rs).
-            post(upload_file).layer(DefaultBodyLimit::disable()),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(history)).routes(
+        // The upload enforces its own limit while streaming (files.rs).
+        routes!(upload_file).layer(DefaultBodyLimit::disable()),
+    )
 }
 
+/// The caller's direct conversation with someone: the whole of it, oldest
+/// first, unless a page is asked for (ours). Messages only, no notices.
+#[utoipa::path(
+    get,
+    path = "/messages/{receiver_id}",
+    tag = "messages",
+    params(("receiver_id" = UserId, Path, description = "The other person"), PageQuery),
+    security(("bearer" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Oldest first; empty when they never talked", body = Vec<MessageView>),
+    )
+)]
 async fn history(
     State(state): State<AppState>,
     user: AuthUser,
@@ -61,12 +71,31 @@ async fn history(
 }
 
 /// The contract's `receiver_id`, or ours, `conversation_id`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UploadQuery {
+    /// The person to send the file to.
     receiver_id: Option<UserId>,
+    /// Ours: the conversation to send it into.
     conversation_id: Option<ConversationId>,
 }
 
+/// Sends a file to a person or a conversation; the answer is the message's
+/// frame, which the members' sockets get too.
+#[utoipa::path(
+    post,
+    path = "/upload-file",
+    tag = "messages",
+    params(UploadQuery),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    security(("bearer" = []), ("token" = []), ()),
+    responses(
+        (status = 200, description = "Sent: a `private_message` frame (a `message` frame in rooms and groups)", body = ServerEvent),
+        (status = 403, description = "The caller may not post there", body = Problem),
+        (status = 404, description = "No such person or conversation for the caller", body = Problem),
+        (status = 413, description = "The file is larger than the server takes", body = Problem),
+    )
+)]
 async fn upload_file(
     State(state): State<AppState>,
     token: Token,

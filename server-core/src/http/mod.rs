@@ -9,37 +9,64 @@ mod messages;
 mod profile;
 mod uploads;
 
-use axum::{
-    Json, Router,
-    extract::{DefaultBodyLimit, State},
-    routing::get,
-};
-use serde_json::{Value, json};
+use axum::extract::{DefaultBodyLimit, State};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Problem},
     state::AppState,
 };
+use extract::Json;
 
 /// JSON bodies are small; uploads lift this for themselves.
 const MAX_JSON_BODY: usize = 64 * 1024;
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(accounts::router())
         .merge(conversations::router())
         .merge(messages::router())
         .merge(profile::router())
         .merge(uploads::router(state))
-        .route("/healthz", get(health))
-        .route("/readyz", get(ready))
+        .routes(routes!(health))
+        .routes(routes!(ready))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+}
+
+/// A plain acknowledgement, in the contract's words.
+#[derive(Serialize, ToSchema)]
+pub struct Done {
+    #[schema(example = "User created")]
+    message: &'static str,
+}
+
+impl Done {
+    pub fn new(message: &'static str) -> Self {
+        Self { message }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct Readiness {
+    #[schema(example = "ready")]
+    status: &'static str,
 }
 
 /// Readiness: the database takes a write and the server is not shutting
 /// down; 503 otherwise, so a load balancer or a supervisor stops sending it
 /// people.
-async fn ready(State(state): State<AppState>) -> AppResult<Json<Value>> {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Shutting down, or the database takes no writes", body = Problem),
+    )
+)]
+async fn ready(State(state): State<AppState>) -> AppResult<Json<Readiness>> {
     if state.shutdown.is_cancelled() {
         return Err(AppError::Unavailable("Shutting down"));
     }
@@ -47,15 +74,33 @@ async fn ready(State(state): State<AppState>) -> AppResult<Json<Value>> {
         tracing::warn!(error = %e, "not ready: the database takes no writes");
         return Err(AppError::Unavailable("The database cannot be written"));
     }
-    Ok(Json(json!({ "status": "ready" })))
+    Ok(Json(Readiness { status: "ready" }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
+    #[schema(example = "ChatterBox")]
+    name: &'static str,
+    #[schema(example = "0.1.0")]
+    version: &'static str,
+    /// How many people are online.
+    online: usize,
 }
 
 /// Liveness, plus what a LAN browser of servers wants to show.
-async fn health(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "status": "ok",
-        "name": "ChatterBox",
-        "version": env!("CARGO_PKG_VERSION"),
-        "online": state.presence.online().len(),
-    }))
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "Alive", body = Health))
+)]
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        name: "ChatterBox",
+        version: env!("CARGO_PKG_VERSION"),
+        online: state.presence.online().len(),
+    })
 }

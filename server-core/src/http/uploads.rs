@@ -7,18 +7,22 @@
 //! so a long or deep path is a plain 404, never a file-system error (a
 //! 256-character name used to get a 500, logged at ERROR with the path).
 
+use std::path::PathBuf;
+
 use axum::{
-    Router,
     extract::{FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{map_request_with_state, map_response},
     response::{IntoResponse, Response},
 };
-use tower_http::services::ServeDir;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::extract::Path;
 use crate::{
     auth::{AuthUser, Token, cookie_token},
-    error::AppError,
+    error::{AppError, Problem},
     files::{Folder, INLINE_IMAGES, is_stored_name},
     state::AppState,
 };
@@ -26,18 +30,72 @@ use crate::{
 /// Longest name a file system takes for one path component.
 const MAX_NAME_BYTES: usize = 255;
 
-pub fn router(state: &AppState) -> Router<AppState> {
-    let mut router = Router::new();
-    for folder in [Folder::Profiles, Folder::Chat] {
-        router = router.nest_service(
-            &format!("/static/{}", folder.dir_name()),
-            ServeDir::new(state.files.dir(folder)),
-        );
-    }
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     // The last layer added runs first: screen, then serve, then harden.
-    router
+    OpenApiRouter::new()
+        .routes(routes!(profile_picture))
+        .routes(routes!(chat_file))
         .layer(map_response(harden))
         .layer(map_request_with_state(state.clone(), screen))
+}
+
+/// A profile picture, for anyone logged in: from a page, the session
+/// cookie set at login does.
+#[utoipa::path(
+    get,
+    path = "/static/uploads/{name}",
+    tag = "files",
+    params(("name" = String, Path, description = "The stored name, as in `profile_pic`")),
+    security(("bearer" = []), ("token" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The picture", content_type = "image/*", body = Vec<u8>),
+        (status = 206, description = "The byte range asked for", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "Not modified since the copy the client has"),
+        (status = 404, description = "No such file", body = Problem),
+        (status = 412, description = "`If-Match` or `If-Unmodified-Since` does not hold", body = Problem),
+        (status = 416, description = "The range starts past the end", body = Problem),
+    )
+)]
+async fn profile_picture(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    serve(state.files.dir(Folder::Profiles).join(name), request).await
+}
+
+/// A file sent in a conversation, for its members only. Images show
+/// inline; anything else downloads as opaque bytes.
+#[utoipa::path(
+    get,
+    path = "/static/files/{name}",
+    tag = "files",
+    params(("name" = String, Path, description = "The stored name, as in a message's `file_path`")),
+    security(("bearer" = []), ("token" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The byte range asked for", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "Not modified since the copy the client has"),
+        (status = 404, description = "No such file, or not in a conversation of the caller's", body = Problem),
+        (status = 412, description = "`If-Match` or `If-Unmodified-Since` does not hold", body = Problem),
+        (status = 416, description = "The range starts past the end", body = Problem),
+    )
+)]
+async fn chat_file(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Response {
+    serve(state.files.dir(Folder::Chat).join(name), request).await
+}
+
+/// One stored file, with ranges and conditional requests; `screen` has
+/// checked the name, so the path stays in its folder.
+async fn serve(path: PathBuf, request: Request) -> Response {
+    match ServeFile::new(path).oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    }
 }
 
 /// Refuses names we never store and those who may not have the file, and

@@ -12,17 +12,17 @@ pub mod registry;
 mod socket;
 
 use axum::{
-    Router,
     extract::{State, WebSocketUpgrade},
     http::{HeaderMap, header},
     response::Response,
-    routing::get,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::{AuthUser, Token},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Problem},
     http::extract::Query,
     state::AppState,
     store::Seq,
@@ -32,16 +32,19 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 /// Largest frame or message a client may send.
 const MAX_FRAME: usize = 64 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ws", get(upgrade))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upgrade))
 }
 
 /// Ours: where a reconnecting client was (docs/protocol.md).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Resume {
-    /// Send everything after this position first.
+    /// Send everything the caller missed after this position of the event
+    /// log first, then `synced`, then live frames.
     after: Option<Seq>,
-    /// With no `after`: say where the log stands.
+    /// With no `after`: start with a `synced` frame saying where the log
+    /// stands (`1`).
     #[serde(default)]
     sync: Option<String>,
 }
@@ -57,6 +60,20 @@ impl Resume {
     }
 }
 
+/// The WebSocket. Its frames, both ways, are in the AsyncAPI document at
+/// `/asyncapi.json` and listed below.
+#[utoipa::path(
+    get,
+    path = "/ws",
+    tag = "websocket",
+    params(Resume),
+    security(("token" = [])),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket handshake", body = Problem),
+        (status = 403, description = "From a page of another origin", body = Problem),
+    )
+)]
 async fn upgrade(
     State(state): State<AppState>,
     token: Token,

@@ -5,6 +5,7 @@
 //! messages as a `private_message` (docs/protocol.md).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::store::{
     Body, Change, Committed, Conversation, ConversationId, ConversationKind, Message, MessageId,
@@ -12,7 +13,7 @@ use crate::store::{
 };
 
 /// What a client may send.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     PrivateMessage {
@@ -45,7 +46,7 @@ pub enum ClientFrame {
 
 /// What the server sends. Clients in Rust (the desktop app) read frames
 /// with the same type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
     /// A message in a direct conversation.
@@ -117,7 +118,7 @@ pub enum ServerEvent {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Edit {
     pub message_id: MessageId,
     pub new_content: String,
@@ -226,7 +227,7 @@ pub fn parse(text: &str) -> (Option<String>, Result<ClientFrame, String>) {
 
 /// A message as the contract shows it: in history, in `private_message`
 /// frames and as the answer to `/upload-file`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MessageView {
     pub id: MessageId,
     pub sender_id: UserId,

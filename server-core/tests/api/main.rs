@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod conversations;
+mod docs;
 mod extensions;
 mod files;
 mod hardening;
