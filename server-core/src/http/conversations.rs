@@ -132,6 +132,7 @@ async fn list(
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "The conversation", body = ConversationView),
+        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
         (status = 404, description = "No such conversation, or a private one the caller is not in", body = Problem),
     )
 )]
@@ -194,7 +195,7 @@ struct Rename {
     responses(
         (status = 200, description = "Renamed", body = ConversationView),
         (status = 400, description = "A bad title, or a direct conversation", body = Problem),
-        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 403, description = "The caller is not an admin, or not a member of this room", body = Problem),
         (status = 404, description = "No such conversation for the caller", body = Problem),
     )
 )]
@@ -218,6 +219,7 @@ async fn rename(
     responses(
         (status = 200, description = "Joined", body = Done, example = json!({"message": "Joined"})),
         (status = 400, description = "Not an open room, or already a member", body = Problem),
+        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
         (status = 404, description = "No such room", body = Problem),
     )
 )]
@@ -241,6 +243,7 @@ async fn join(
     responses(
         (status = 200, description = "Left", body = Done, example = json!({"message": "Left"})),
         (status = 400, description = "A direct conversation cannot be left", body = Problem),
+        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
         (status = 404, description = "No such conversation for the caller", body = Problem),
     )
 )]
@@ -268,7 +271,7 @@ struct NewMember {
     responses(
         (status = 200, description = "Added", body = Done, example = json!({"message": "Added"})),
         (status = 400, description = "Already a member, or a direct conversation", body = Problem),
-        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 403, description = "The caller is not an admin, or not a member of this room", body = Problem),
         (status = 404, description = "No such conversation or user", body = Problem),
     )
 )]
@@ -296,7 +299,7 @@ async fn add_member(
     responses(
         (status = 200, description = "Removed", body = Done, example = json!({"message": "Removed"})),
         (status = 400, description = "Not a member, or a direct conversation", body = Problem),
-        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 403, description = "The caller is not an admin, or not a member of this room", body = Problem),
         (status = 404, description = "No such conversation or user", body = Problem),
     )
 )]
@@ -328,7 +331,7 @@ struct NewRole {
     responses(
         (status = 200, description = "Role set", body = Done, example = json!({"message": "Role set"})),
         (status = 400, description = "Not a member, the last admin, or a direct conversation", body = Problem),
-        (status = 403, description = "The caller is not an admin", body = Problem),
+        (status = 403, description = "The caller is not an admin, or not a member of this room", body = Problem),
         (status = 404, description = "No such conversation or user", body = Problem),
     )
 )]
@@ -352,7 +355,8 @@ pub struct PageQuery {
     before: Option<MessageId>,
     /// Only messages newer than this one.
     after: Option<MessageId>,
-    /// How many, at most (1 to 1000).
+    /// How many, at most; fewer than 1 count as 1, more than 1000 as 1000.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     limit: Option<u32>,
 }
 
@@ -378,6 +382,7 @@ impl PageQuery {
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "Oldest first; 50 when no `limit` is given", body = Vec<MessageView>),
+        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
         (status = 404, description = "No such conversation for the caller", body = Problem),
     )
 )]
@@ -411,7 +416,7 @@ async fn history(
     responses(
         (status = 200, description = "Deleted", body = Done, example = json!({"message": "Deleted"})),
         (status = 400, description = "A notice, or already deleted", body = Problem),
-        (status = 403, description = "Neither the sender nor an admin", body = Problem),
+        (status = 403, description = "Neither the sender nor an admin, or not a member of this room", body = Problem),
         (status = 404, description = "No such message in a conversation of the caller's", body = Problem),
     )
 )]
@@ -438,6 +443,7 @@ struct ReadUpTo {
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "Marked", body = Done, example = json!({"message": "Marked read"})),
+        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
         (status = 404, description = "No such conversation or message for the caller", body = Problem),
     )
 )]
@@ -527,7 +533,9 @@ struct EventsQuery {
     /// The last position the client has seen (the `seq` of a frame, or of a
     /// previous answer).
     after: Seq,
-    /// How many events, at most (up to 5000).
+    /// How many events, at most; fewer than 1 count as 1, more than 5000
+    /// as 5000.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     limit: Option<u32>,
 }
 

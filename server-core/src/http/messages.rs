@@ -91,7 +91,7 @@ struct UploadQuery {
     security(("bearer" = []), ("token" = []), ()),
     responses(
         (status = 200, description = "Sent: a `private_message` frame (a `message` frame in rooms and groups)", body = ServerEvent),
-        (status = 403, description = "The caller may not post there", body = Problem),
+        (status = 403, description = "Not a member of that room", body = Problem),
         (status = 404, description = "No such person or conversation for the caller", body = Problem),
         (status = 413, description = "The file is larger than the server takes", body = Problem),
     )
