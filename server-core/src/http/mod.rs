@@ -33,6 +33,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(uploads::router(state))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .route("/metrics", get(crate::metrics::export_metrics))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
 }
 
