@@ -37,6 +37,7 @@ use crate::{
     config::Config,
     domain::{DomainError, DomainResult},
     error::{AppError, AppResult},
+    metrics::{Metrics, Throttle},
     pool::{Pool, Refused},
     state::AppState,
     store::{SessionId, Store, UserId},
@@ -134,11 +135,17 @@ pub struct Auth {
     /// Wrong old passwords given to `/change-password` with a user's token.
     password_change: Failures<UserId>,
     registrations: DefaultKeyedRateLimiter<IpAddr>,
+    /// Counts each refusal by the budget that made it.
+    metrics: Arc<Metrics>,
 }
 
 impl Auth {
     /// Blocking: computes the dummy hash.
-    pub fn new(store: Arc<dyn Store>, config: &Config) -> std::io::Result<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: &Config,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Self> {
         let burst = config.login_burst.max(1);
         let wide_burst = burst.saturating_mul(4);
         let refill = config.login_refill;
@@ -158,6 +165,7 @@ impl Auth {
             login_by_name: Failures::new(wide_burst, refill),
             password_change: Failures::new(burst, refill),
             registrations: RateLimiter::keyed(registrations),
+            metrics,
         })
     }
 
@@ -200,14 +208,27 @@ impl Auth {
         let pair = (username.to_lowercase(), address);
         self.login_by_address
             .check(&address)
-            .and_then(|()| self.login_by_pair.check(&pair))
+            .map_err(|wait| self.refused(Throttle::LoginAddress, wait))
+            .and_then(|()| {
+                self.login_by_pair
+                    .check(&pair)
+                    .map_err(|wait| self.refused(Throttle::LoginUsernameAddress, wait))
+            })
             .map_err(AppError::TooManyRequests)?;
         if let Err(wait) = self.login_by_name.check(&pair.0)
             && self.login_by_pair.has_failed(&pair)
         {
-            return Err(AppError::TooManyRequests(wait));
+            return Err(AppError::TooManyRequests(
+                self.refused(Throttle::LoginUsername, wait),
+            ));
         }
         Ok(())
+    }
+
+    /// Counts a refusal by `limit`; returns the `wait` it tells of.
+    fn refused(&self, limit: Throttle, wait: Duration) -> Duration {
+        self.metrics.throttled(limit);
+        wait
     }
 
     /// Counts a wrong password (or unknown name) given from `address`.
@@ -224,7 +245,7 @@ impl Auth {
     pub fn throttle_password_change(&self, user: UserId) -> DomainResult<()> {
         self.password_change
             .check(&user)
-            .map_err(DomainError::Throttled)
+            .map_err(|wait| DomainError::Throttled(self.refused(Throttle::PasswordChange, wait)))
     }
 
     pub fn password_change_failed(&self, user: UserId) {
@@ -238,9 +259,9 @@ impl Auth {
         if self.registrations.len() > 10_000 {
             self.registrations.retain_recent();
         }
-        self.registrations
-            .check_key(&address)
-            .map_err(|wait| DomainError::Throttled(wait.wait_time_from(now)))
+        self.registrations.check_key(&address).map_err(|wait| {
+            DomainError::Throttled(self.refused(Throttle::Registration, wait.wait_time_from(now)))
+        })
     }
 
     /// Starts a session; returns its token, which is never stored.

@@ -119,6 +119,14 @@ pub struct Config {
     #[arg(long, env = "CHATTERBOX_HASH_QUEUE", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub hash_queue: u32,
+
+    /// Lets `GET /metrics` be read from other machines by requests carrying
+    /// `Authorization: Bearer <TOKEN>`; without it, only this machine
+    /// (a loopback peer) may read it.
+    #[arg(long, env = "CHATTERBOX_METRICS_TOKEN", value_name = "TOKEN",
+          hide_env_values = true,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub metrics_token: Option<String>,
 }
 
 /// A positive number of seconds, fractions allowed.

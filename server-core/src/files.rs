@@ -24,11 +24,12 @@ use tokio::{
 use crate::{
     domain::{DomainError, DomainResult},
     error::{AppError, AppResult},
+    metrics::Metrics,
     store::{FileMeta, UserId},
 };
 
 /// The two upload folders, as the contract names them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Folder {
     /// Profile pictures: `static/uploads/…`.
     Profiles,
@@ -37,6 +38,8 @@ pub enum Folder {
 }
 
 impl Folder {
+    pub const ALL: [Self; 2] = [Self::Profiles, Self::Chat];
+
     pub fn dir_name(self) -> &'static str {
         match self {
             Self::Profiles => "uploads",
@@ -59,18 +62,21 @@ pub struct Files {
     max_bytes: u64,
     /// Bytes of [`UNVERIFIED_BUDGET`] not held by any upload.
     unverified: Arc<Semaphore>,
+    /// Counts the bytes kept.
+    metrics: Arc<Metrics>,
 }
 
 impl Files {
     /// Creates the upload folders under `data_dir` and clears partial
     /// uploads left by a crash. Blocking.
-    pub fn prepare(data_dir: &Path, max_bytes: u64) -> io::Result<Self> {
+    pub fn prepare(data_dir: &Path, max_bytes: u64, metrics: Arc<Metrics>) -> io::Result<Self> {
         let files = Self {
             root: data_dir.to_path_buf(),
             max_bytes,
             unverified: Arc::new(Semaphore::new(UNVERIFIED_BUDGET)),
+            metrics,
         };
-        for folder in [Folder::Profiles, Folder::Chat] {
+        for folder in Folder::ALL {
             std::fs::create_dir_all(files.dir(folder))?;
         }
         let partial = files.partial_dir();
@@ -282,6 +288,7 @@ impl Files {
             .await
             .map_err(|e| DomainError::Unavailable(format!("cannot keep an upload: {e}")))?;
         partial.path = PathBuf::new();
+        self.metrics.upload_kept(folder, partial.size);
         Ok(FileMeta {
             path: format!("static/{}/{stored}", folder.dir_name()),
             name: display_name(&partial.original_name),
@@ -292,7 +299,7 @@ impl Files {
 
     /// Deletes a stored file named by its contract path, if it is one of ours.
     pub async fn remove(&self, path: &str) {
-        for folder in [Folder::Profiles, Folder::Chat] {
+        for folder in Folder::ALL {
             let prefix = format!("static/{}/", folder.dir_name());
             if let Some(name) = path.strip_prefix(&prefix)
                 && is_stored_name(name)

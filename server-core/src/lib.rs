@@ -15,6 +15,7 @@
 //!   process's sockets and the fan-out from the bus to them.
 //! - [`files`]: uploads on disk; [`pages`]: `ui/`, embedded.
 //! - [`listen`]: accepting connections, within limits and timeouts.
+//! - [`metrics`]: what the server is doing, for Prometheus (`/metrics`).
 //! - [`discovery`]: announcing and finding servers on the LAN (DNS-SD).
 //!
 //! Start a server with [`Server::start`] (it binds and runs in the
@@ -32,6 +33,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod listen;
+pub mod metrics;
 pub mod pages;
 pub mod pool;
 pub mod presence;
@@ -52,7 +54,9 @@ use error::AppError;
 pub use state::{AppState, StartError};
 
 /// The whole application, with JSON answers for unknown routes and methods.
-/// Paths and methods only are logged: query strings can hold tokens.
+/// Paths and methods only are logged: query strings can hold tokens. Every
+/// request is counted, fallbacks included (layers added with
+/// `Router::layer` run after routing, so they see the matched route).
 pub fn router(state: AppState) -> Router {
     let routes = OpenApiRouter::new()
         .merge(pages::router())
@@ -64,6 +68,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .fallback(|| async { AppError::NotFound("Not Found") })
         .layer(middleware::from_fn(listen::close_after_unread_body))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::record_request,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             tracing::info_span!("request", method = %request.method(), path = %brief(request.uri().path()))
         }))
@@ -120,7 +128,13 @@ async fn run(
     // One token stops both: connections finish their requests, and the
     // WebSockets (no longer theirs once upgraded) send their close frames.
     let stop = closing.clone();
-    let serving = listen::serve(listener, router(state.clone()), limits, closing);
+    let serving = listen::serve(
+        listener,
+        router(state.clone()),
+        limits,
+        state.metrics.clone(),
+        closing,
+    );
     let signal = async move {
         shutdown.await;
         stop.cancel();

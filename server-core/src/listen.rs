@@ -48,7 +48,11 @@ use tokio::{
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
-use crate::{config::Config, error::AppError};
+use crate::{
+    config::Config,
+    error::AppError,
+    metrics::{ConnectionLimit, Metrics},
+};
 
 /// Descriptors kept for all but connections: the database, its journal and
 /// readers, the listener, the runtime, logs, DNS-SD, refusals under way.
@@ -101,8 +105,15 @@ fn open_file_limit() -> u64 {
 
 /// Serves `app` on `listener` until `stop` is cancelled; then stops
 /// accepting, lets each connection finish its request (idle ones close at
-/// once) and returns when all have closed or been upgraded.
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, stop: CancellationToken) {
+/// once) and returns when all have closed or been upgraded. Refused
+/// connections are counted in `metrics`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+    stop: CancellationToken,
+) {
     let census = Arc::new(Census::new(&limits));
     let limits = Arc::new(limits);
     let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
@@ -133,7 +144,8 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, stop: Can
                 let task = connection(stream, peer, slot, app.clone(), limits.clone(), &stop);
                 connections.spawn(task);
             }
-            Err(reason) => {
+            Err((limit, reason)) => {
+                metrics.connection_refused(limit);
                 if let Ok(permit) = refusals.clone().try_acquire_owned() {
                     connections.spawn(async move {
                         refuse(stream, reason).await;
@@ -260,14 +272,21 @@ impl Census {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A slot for a new connection from `address`, or why there is none.
-    fn admit(self: &Arc<Self>, address: IpAddr) -> Result<Slot, &'static str> {
+    /// A slot for a new connection from `address`, or the limit that
+    /// refuses it and what to tell the client.
+    fn admit(self: &Arc<Self>, address: IpAddr) -> Result<Slot, (ConnectionLimit, &'static str)> {
         let mut counts = self.lock();
         let mine = counts.by_address.get(&address).copied().unwrap_or(0);
-        let refusal = if counts.total >= self.max {
-            "Too many connections; try again in a moment"
+        let (limit, refusal) = if counts.total >= self.max {
+            (
+                ConnectionLimit::Total,
+                "Too many connections; try again in a moment",
+            )
         } else if mine >= self.per_address {
-            "Too many connections from your address; close some and try again"
+            (
+                ConnectionLimit::PerAddress,
+                "Too many connections from your address; close some and try again",
+            )
         } else {
             counts.total += 1;
             counts.by_address.insert(address, mine + 1);
@@ -281,7 +300,7 @@ impl Census {
         if self.full.due() {
             tracing::warn!(open = total, %address, refusal, "refusing connections");
         }
-        Err(refusal)
+        Err((limit, refusal))
     }
 }
 

@@ -15,6 +15,7 @@ use crate::{
     config::Config,
     db::Db,
     files::Files,
+    metrics::{Metrics, WriterMetrics},
     presence::{LocalPresence, Presence},
     store::{Committed, Store},
     ws::{fanout, registry::Registry},
@@ -39,6 +40,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub auth: Arc<Auth>,
     pub files: Arc<Files>,
+    /// This server's own metrics registry (`/metrics`).
+    pub metrics: Arc<Metrics>,
     /// Cancelled when the server begins to shut down; open sockets close.
     pub shutdown: CancellationToken,
     /// The WebSocket tasks, awaited on shutdown.
@@ -76,13 +79,15 @@ impl AppState {
     pub async fn open(config: Config) -> Result<Self, StartError> {
         let dir = config.data_dir();
         let (feed, committed) = flume::bounded(FEED_QUEUE);
+        let writer = WriterMetrics::default();
+        let metrics = Metrics::new(&writer);
         let db = tokio::task::spawn_blocking(move || {
             // The first run on a machine: the directory is ours to make.
             std::fs::create_dir_all(&dir).map_err(|source| StartError::DataDir {
                 path: dir.clone(),
                 source,
             })?;
-            Db::open(&dir.join("chatterbox.db"), feed)
+            Db::open(&dir.join("chatterbox.db"), feed, writer)
                 .map_err(|e| StartError::Database(e.to_string()))
         })
         .await
@@ -92,24 +97,32 @@ impl AppState {
             committed,
             bus: Arc::new(LocalBus::new()),
         };
-        Self::assemble(config, backends).await
+        Self::assemble(config, backends, metrics).await
     }
 
     /// Builds the shared handles over the given backends and starts the
     /// publisher and the fan-out. Blocking work runs off the runtime.
-    pub async fn assemble(config: Config, backends: Backends) -> Result<Self, StartError> {
+    /// `metrics` registers whatever the backends report, such as the
+    /// writer's [`WriterMetrics`].
+    pub async fn assemble(
+        config: Config,
+        backends: Backends,
+        metrics: Metrics,
+    ) -> Result<Self, StartError> {
         let config = Arc::new(config);
+        let metrics = Arc::new(metrics);
+        let counted = metrics.clone();
         let setup = config.clone();
         let store = backends.store.clone();
         let (files, auth) = tokio::task::spawn_blocking(move || {
             let dir = setup.data_dir();
-            let files = Files::prepare(&dir, setup.max_upload_bytes()).map_err(|source| {
-                StartError::DataDir {
+            let files = Files::prepare(&dir, setup.max_upload_bytes(), counted.clone()).map_err(
+                |source| StartError::DataDir {
                     path: dir.clone(),
                     source,
-                }
-            })?;
-            let auth = Auth::new(store, &setup).map_err(StartError::Threads)?;
+                },
+            )?;
+            let auth = Auth::new(store, &setup, counted).map_err(StartError::Threads)?;
             Ok::<_, StartError>((files, auth))
         })
         .await
@@ -132,6 +145,7 @@ impl AppState {
             registry,
             auth: Arc::new(auth),
             files: Arc::new(files),
+            metrics,
             shutdown: CancellationToken::new(),
             sockets: TaskTracker::new(),
         })

@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    metrics::WriterMetrics,
     pool::Pool,
     store::{Committed, EventFeed, StoreError, StoreResult},
 };
@@ -46,9 +47,9 @@ const WRITE_QUEUE: usize = 4096;
 impl Db {
     /// Opens (creating if needed) the database at `path`, applies pending
     /// migrations and starts the writer and reader threads. Committed
-    /// events go to `feed`. Blocking: call it from `spawn_blocking` or before
-    /// the runtime is busy.
-    pub fn open(path: &Path, feed: EventFeed) -> StoreResult<Self> {
+    /// events go to `feed`; the writer reports to `metrics`. Blocking: call
+    /// it from `spawn_blocking` or before the runtime is busy.
+    pub fn open(path: &Path, feed: EventFeed, metrics: WriterMetrics) -> StoreResult<Self> {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         // FULL: a commit has reached the disk before anyone is told it happened.
@@ -63,7 +64,7 @@ impl Db {
             .spawn(move || {
                 // Dropped when the thread ends, however it ends.
                 let _stopped = stopped;
-                writer::run(conn, queue)
+                writer::run(conn, queue, metrics)
             })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
 

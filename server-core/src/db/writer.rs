@@ -6,11 +6,17 @@
 //! savepoint (a failing job rolls back alone), then one commit makes the whole
 //! batch durable. Only after that commit is each caller answered, so nothing
 //! is acknowledged that is not on disk. Under load, batches grow and the cost
-//! of the fsync is shared; when idle, a batch is a single job.
+//! of the fsync is shared; when idle, a batch is a single job. The sizes of
+//! batches and the time their commits take go to the metrics.
+
+use std::time::Instant;
 
 use rusqlite::{Connection, Transaction};
 
-use crate::store::{Committed, EventFeed, StoreError, StoreResult};
+use crate::{
+    metrics::WriterMetrics,
+    store::{Committed, EventFeed, StoreError, StoreResult},
+};
 
 /// Runs inside the batch's transaction and returns what to do once the
 /// batch's fate is known (`Ok` after commit).
@@ -26,7 +32,7 @@ pub(super) enum Command {
 /// Most jobs in one transaction; bounds the latency a batch adds.
 const MAX_BATCH: usize = 256;
 
-pub(super) fn run(mut conn: Connection, queue: flume::Receiver<Command>) {
+pub(super) fn run(mut conn: Connection, queue: flume::Receiver<Command>, metrics: WriterMetrics) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
@@ -41,7 +47,16 @@ pub(super) fn run(mut conn: Connection, queue: flume::Receiver<Command>) {
                         Command::Stop(done) => stop = Some(done),
                     }
                 }
-                tx.commit().map_err(|e| e.to_string())
+                let started = Instant::now();
+                let committed = tx.commit().map_err(|e| e.to_string());
+                // A batch holding only a stop commits nothing of anyone's.
+                if !replies.is_empty() {
+                    metrics.batch_size.observe(replies.len() as f64);
+                    metrics
+                        .commit_seconds
+                        .observe(started.elapsed().as_secs_f64());
+                }
+                committed
             }
             Err(e) => {
                 // Dropping a job drops its answer channel: its caller sees the

@@ -69,11 +69,14 @@ pub async fn send(
             seq,
             conversation,
             message,
-        } => Ok(Sent {
-            message,
-            conversation,
-            seq: Some(seq),
-        }),
+        } => {
+            state.metrics.message_stored();
+            Ok(Sent {
+                message,
+                conversation,
+                seq: Some(seq),
+            })
+        }
         Posted::Duplicate(message) => {
             let conversation = state
                 .store

@@ -16,6 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     error::{AppError, AppResult, Problem},
+    metrics,
     state::AppState,
 };
 use extract::Json;
@@ -32,6 +33,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(uploads::router(state))
         .routes(routes!(health))
         .routes(routes!(ready))
+        .routes(routes!(metrics::export_metrics))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
 }
 

@@ -1,8 +1,9 @@
 //! Delivery receipts: which messages from others reached a socket of a
 //! user, stored as the user's delivery position in each direct conversation
-//! (the senders' first tick). Positions are gathered for a moment and stored
-//! together, so a busy socket costs a write now and then, not one per
-//! message; what is pending when the socket ends is stored then.
+//! (the senders' first tick), and counted in every conversation for the
+//! metrics. Positions are gathered for a moment and stored together, so a
+//! busy socket costs a write now and then, not one per message; what is
+//! pending when the socket ends is stored then.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -38,7 +39,11 @@ impl Deliveries {
 
     /// Notes a frame written to the user's socket.
     pub fn note(&mut self, delivery: Option<Delivery>) {
-        if let Some(delivery) = delivery.filter(|d| d.sender != self.user) {
+        let Some(delivery) = delivery.filter(|d| d.sender != self.user) else {
+            return;
+        };
+        self.state.metrics.message_delivered();
+        if delivery.receipt {
             let newest = self.newest.entry(delivery.conversation).or_default();
             *newest = (*newest).max(delivery.message);
             self.since.get_or_insert_with(Instant::now);

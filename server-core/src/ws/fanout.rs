@@ -69,14 +69,12 @@ fn deliver(registry: &Registry, event: Event) {
 /// What writing this event to a socket delivers, if anything.
 pub fn delivery(event: &Committed) -> Option<Delivery> {
     match &event.change {
-        Change::Posted(message)
-            if event.conversation.kind == ConversationKind::Direct
-                && matches!(message.body, Body::Text(_) | Body::File(_)) =>
-        {
+        Change::Posted(message) if matches!(message.body, Body::Text(_) | Body::File(_)) => {
             Some(Delivery {
                 conversation: event.conversation.id,
                 message: message.id,
                 sender: message.sender_id,
+                receipt: event.conversation.kind == ConversationKind::Direct,
             })
         }
         _ => None,

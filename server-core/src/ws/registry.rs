@@ -22,8 +22,8 @@ pub type SocketId = u64;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
     pub frame: Utf8Bytes,
-    /// For a message in a direct conversation: once written to one of the
-    /// recipient's sockets, it counts as delivered.
+    /// For a message: once written to a socket of someone other than its
+    /// sender, it counts as delivered.
     pub delivery: Option<Delivery>,
 }
 
@@ -32,6 +32,8 @@ pub struct Delivery {
     pub conversation: ConversationId,
     pub message: MessageId,
     pub sender: UserId,
+    /// Whether its sender sees it delivered: in direct conversations only.
+    pub receipt: bool,
 }
 
 impl From<Utf8Bytes> for Outgoing {
@@ -140,6 +142,11 @@ impl Registry {
             frames,
             end,
         }
+    }
+
+    /// Sockets registered now.
+    pub fn socket_count(&self) -> usize {
+        self.lock().sockets.values().map(Vec::len).sum()
     }
 
     pub fn unregister(&self, user: UserId, socket: SocketId) {

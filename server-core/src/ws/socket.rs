@@ -23,6 +23,7 @@ use crate::{
     auth::AuthUser,
     domain::conversations::{self, MAX_BACKFILL},
     error::AppError,
+    metrics::{Metrics, SlowDrop},
     state::AppState,
     store::{UserId, now},
 };
@@ -123,6 +124,7 @@ async fn pump(
                 return Some(match ending {
                     Ending::TooSlow => {
                         tracing::warn!("socket too slow; disconnecting");
+                        state.metrics.slow_client_dropped(SlowDrop::QueueFull);
                         close(close_code::AGAIN, "too slow to keep up")
                     }
                     Ending::Revoked => close(close_code::POLICY, "session ended"),
@@ -135,6 +137,7 @@ async fn pump(
                     Sent::Yes => {}
                     Sent::TooSlow => {
                         tracing::warn!("socket too slow to take its frames; disconnecting");
+                        state.metrics.slow_client_dropped(SlowDrop::WriteTimeout);
                         return None;
                     }
                     Sent::Failed => return None,
@@ -162,7 +165,7 @@ async fn pump(
                             }),
                         };
                         if let Some(reply) = reply
-                            && !answer(socket, &reply).await
+                            && !answer(&state.metrics, socket, &reply).await
                         {
                             return None;
                         }
@@ -172,7 +175,7 @@ async fn pump(
                             detail: "Frames must be JSON text".into(),
                             client_id: None,
                         };
-                        if !answer(socket, &refusal).await {
+                        if !answer(&state.metrics, socket, &refusal).await {
                             return None;
                         }
                     }
@@ -190,7 +193,7 @@ async fn pump(
                 {
                     return Some(close(close_code::POLICY, "session ended"));
                 }
-                if !send(socket, Message::Ping(Default::default())).await {
+                if !send(&state.metrics, socket, Message::Ping(Default::default())).await {
                     return None;
                 }
             }
@@ -285,42 +288,52 @@ async fn catch_up(
     };
     let Some(after) = resume.after else {
         let seq = conversations::head(state).await.map_err(unavailable)?;
-        return written(answer(socket, &ServerEvent::Synced { seq }).await);
+        return written(answer(&state.metrics, socket, &ServerEvent::Synced { seq }).await);
     };
     let backfill = conversations::backfill(state, user, after, MAX_BACKFILL)
         .await
         .map_err(unavailable)?;
     if !backfill.complete {
         let seq = conversations::head(state).await.map_err(unavailable)?;
-        return written(answer(socket, &ServerEvent::Reset { seq }).await);
+        return written(answer(&state.metrics, socket, &ServerEvent::Reset { seq }).await);
     }
     for event in &backfill.events {
         let frame = encode(&ServerEvent::committed(event));
-        if !send(socket, Message::Text(frame.frame)).await {
+        if !send(&state.metrics, socket, Message::Text(frame.frame)).await {
             return Err(None);
         }
         deliveries.note(delivery(event));
     }
-    written(answer(socket, &ServerEvent::Synced { seq: backfill.seq }).await)
+    written(
+        answer(
+            &state.metrics,
+            socket,
+            &ServerEvent::Synced { seq: backfill.seq },
+        )
+        .await,
+    )
 }
 
 fn written(ok: bool) -> Result<(), Option<CloseFrame>> {
     if ok { Ok(()) } else { Err(None) }
 }
 
-async fn send(socket: &mut WebSocket, message: Message) -> bool {
+/// Writes one frame; a socket that does not take it in time is dropped as
+/// too slow.
+async fn send(metrics: &Metrics, socket: &mut WebSocket, message: Message) -> bool {
     match timeout(SEND_TIMEOUT, socket.send(message)).await {
         Ok(Ok(())) => true,
         Ok(Err(_)) => false,
         Err(_) => {
             tracing::warn!("socket too slow to take a frame; disconnecting");
+            metrics.slow_client_dropped(SlowDrop::WriteTimeout);
             false
         }
     }
 }
 
 /// Answers this socket alone.
-pub async fn answer(socket: &mut WebSocket, reply: &ServerEvent) -> bool {
+pub async fn answer(metrics: &Metrics, socket: &mut WebSocket, reply: &ServerEvent) -> bool {
     let reply = serde_json::to_string(reply).expect("frames serialize");
-    send(socket, Message::Text(reply.into())).await
+    send(metrics, socket, Message::Text(reply.into())).await
 }

@@ -10,5 +10,6 @@ mod files;
 mod hardening;
 mod helpers;
 mod messages;
+mod metrics;
 mod operations;
 mod ws;

@@ -6,7 +6,7 @@ mod conformance;
 mod sqlite {
     use std::sync::Arc;
 
-    use server_core::db::Db;
+    use server_core::{db::Db, metrics::WriterMetrics};
 
     use crate::conformance::Subject;
 
@@ -14,10 +14,11 @@ mod sqlite {
         let dir = tempfile::tempdir().expect("temp dir");
         let (feed, committed) = flume::bounded(1024);
         let path = dir.path().join("chatterbox.db");
-        let db = tokio::task::spawn_blocking(move || Db::open(&path, feed))
-            .await
-            .expect("opening ran")
-            .expect("database opens");
+        let db =
+            tokio::task::spawn_blocking(move || Db::open(&path, feed, WriterMetrics::default()))
+                .await
+                .expect("opening ran")
+                .expect("database opens");
         Subject {
             store: Arc::new(db),
             committed,
