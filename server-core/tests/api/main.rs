@@ -10,4 +10,5 @@ mod hardening;
 mod helpers;
 mod messages;
 mod operations;
+mod properties;
 mod ws;
