@@ -263,17 +263,12 @@ impl Files {
         folder: Folder,
         user: UserId,
     ) -> DomainResult<FileMeta> {
-        let mut name = safe_name(&partial.original_name);
         let image = partial.sniffed_image();
-        if let Some(image) = image
-            && mime_guess::from_path(&name).first_raw() != Some(image.mime_type())
-        {
-            name = format!("{name}.{}", image.extension());
-        }
+        let stored = stored_name(user, &partial.original_name, image);
         let mime_type = match image {
             Some(image) => image.mime_type().to_owned(),
             None => {
-                let guessed = mime_guess::from_path(&name).first_or_octet_stream();
+                let guessed = mime_guess::from_path(&stored).first_or_octet_stream();
                 // A name claiming a picture that the bytes deny is not
                 // recorded as one, so no page tries to show it inline.
                 if INLINE_IMAGES.contains(&guessed.essence_str()) {
@@ -283,7 +278,6 @@ impl Files {
                 }
             }
         };
-        let stored = format!("{user}_{}_{name}", random_hex());
         fs::rename(&partial.path, self.dir(folder).join(&stored))
             .await
             .map_err(|e| DomainError::Unavailable(format!("cannot keep an upload: {e}")))?;
@@ -374,6 +368,19 @@ fn random_hex() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The name a file is kept under: `{user}_{random}_{safe name}`, with the
+/// extension of the picture its bytes show appended when the name does not
+/// already say so.
+fn stored_name(user: UserId, original: &str, image: Option<infer::Type>) -> String {
+    let mut name = safe_name(original);
+    if let Some(image) = image
+        && mime_guess::from_path(&name).first_raw() != Some(image.mime_type())
+    {
+        name = format!("{name}.{}", image.extension());
+    }
+    format!("{user}_{}_{name}", random_hex())
+}
+
 /// The last component of a client's file name, whichever separator it used.
 fn base_name(original: &str) -> &str {
     original.rsplit(['/', '\\']).next().unwrap_or_default()
@@ -392,34 +399,41 @@ pub fn safe_name(original: &str) -> String {
             }
         })
         .collect();
-    let trimmed = cleaned.trim_start_matches('.');
-    let mut name: String = trimmed
-        .chars()
-        .rev()
-        .take(80)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    // Cut before the dots are trimmed, or the cut could start at a dot.
+    // All ASCII by now: the last 80 bytes are the last 80 characters.
+    let tail = &cleaned[cleaned.len().saturating_sub(80)..];
+    let name = tail.trim_start_matches('.');
     if name.trim_matches(['_', '.']).is_empty() {
-        name = "file".into();
+        "file".into()
+    } else {
+        name.to_owned()
     }
-    name
 }
 
-/// The name shown to people: the client's, minus any folders and control
-/// characters, kept to 255 characters.
+/// The name shown to people: the client's, minus any folders, control
+/// characters and reordering marks, kept to 255 characters.
 fn display_name(original: &str) -> String {
     let name: String = base_name(original)
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|&c| !c.is_control() && !is_bidi_control(c))
         .take(255)
         .collect();
-    if name.trim().is_empty() {
+    // `.` and `..` name folders, not files.
+    if name.trim().is_empty() || name == "." || name == ".." {
         "file".into()
     } else {
         name
     }
+}
+
+/// The characters that reorder the text around them (bidi marks,
+/// embeddings, overrides and isolates): in a file name, U+202E makes
+/// `invoice\u{202e}fdp.exe` show as `invoiceexe.pdf`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// Whether `name` could have come from [`Files::keep`] (no separators, no
@@ -448,6 +462,8 @@ mod tests {
             "rapport_final__v2_.pdf"
         );
         assert_eq!(safe_name(".bashrc"), "bashrc");
+        // Cut to 80 characters at a dot: still no leading dot.
+        assert_eq!(safe_name(&format!("x.{}", "a".repeat(79))), "a".repeat(79));
     }
 
     #[test]
@@ -462,6 +478,8 @@ mod tests {
     fn display_names_keep_unicode_but_not_folders() {
         assert_eq!(display_name("C:\\Users\\zoë\\Ünïcode.txt"), "Ünïcode.txt");
         assert_eq!(display_name("../"), "file");
+        assert_eq!(display_name("a/.."), "file");
+        assert_eq!(display_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
     }
 
     #[test]
@@ -472,3 +490,6 @@ mod tests {
         assert!(!is_stored_name(""));
     }
 }
+
+#[cfg(test)]
+mod properties;

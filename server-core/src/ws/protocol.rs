@@ -13,7 +13,7 @@ use crate::store::{
 };
 
 /// What a client may send.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, PartialEq, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     PrivateMessage {
@@ -212,7 +212,9 @@ pub const MAX_CLIENT_ID: usize = 64;
 /// Reads a client frame and its tag; the tag is kept even when the frame
 /// itself is malformed, so the error can name it.
 pub fn parse(text: &str) -> (Option<String>, Result<ClientFrame, String>) {
-    let value: serde_json::Value = match serde_json::from_str(text) {
+    // An object, not any JSON: serde reads a tagged enum from an array too,
+    // type first (`["delete_message", 5]`), and no frame is written so.
+    let value: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(e) => return (None, Err(format!("Invalid frame: {e}"))),
     };
@@ -221,7 +223,7 @@ pub fn parse(text: &str) -> (Option<String>, Result<ClientFrame, String>) {
         .and_then(|id| id.as_str())
         .filter(|id| id.len() <= MAX_CLIENT_ID)
         .map(str::to_owned);
-    let frame = serde_json::from_value(value).map_err(|e| format!("Invalid frame: {e}"));
+    let frame = serde_json::from_value(value.into()).map_err(|e| format!("Invalid frame: {e}"));
     (client_id, frame)
 }
 
@@ -373,3 +375,6 @@ mod tests {
         assert!(room["receiver_id"].is_null());
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -7,8 +7,8 @@ use reqwest::{StatusCode, header, multipart::Form};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TINY_GIF, TINY_JPEG, TINY_PNG, TINY_WEBP, TestApp, TestUser, Ws, detail, file_form, file_part,
-    files_in, spawn_app, spawn_app_with,
+    TINY_GIF, TINY_JPEG, TINY_PNG, TINY_WEBP, TestApp, TestUser, Ws, chat_files, detail, file_form,
+    file_part, files_in, partials, spawn_app, spawn_app_with, uploads,
 };
 
 const MIB: usize = 1024 * 1024;
@@ -112,18 +112,6 @@ fn all_files(dir: &Path) -> Vec<String> {
     }
     found.sort();
     found
-}
-
-fn uploads(app: &TestApp) -> Vec<String> {
-    files_in(&app.dir.path().join("uploads"))
-}
-
-fn chat_files(app: &TestApp) -> Vec<String> {
-    files_in(&app.dir.path().join("files"))
-}
-
-fn partials(app: &TestApp) -> Vec<String> {
-    files_in(&app.dir.path().join("partial"))
 }
 
 /// Fetches a served picture and checks it is shown inline, as the bytes sent.

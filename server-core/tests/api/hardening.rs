@@ -15,7 +15,8 @@ use tokio::{
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{
-    PATIENCE, TestApp, TestUser, file_form, file_part, files_in, spawn_app, spawn_app_with,
+    PATIENCE, TestApp, TestUser, chat_files, file_form, file_part, partials, spawn_app,
+    spawn_app_with,
 };
 
 /// The JSON body of a raw HTTP response.
@@ -355,10 +356,6 @@ async fn a_correct_login_from_another_address_passes_while_a_password_is_guessed
 
 // Point 7: unauthenticated uploads do not reach the disk.
 
-fn partials(app: &TestApp) -> Vec<String> {
-    files_in(&app.dir.path().join("partial"))
-}
-
 /// Starts `POST target` with a multipart body announced as 20 MiB, sends
 /// `sent` bytes of its file (with no token field) and waits, without
 /// finishing, for the server's answer: status line and headers.
@@ -455,7 +452,7 @@ async fn an_upload_with_no_token_is_capped_and_never_written_to_disk() {
         .await;
     assert_eq!(small_without_token.status(), StatusCode::UNAUTHORIZED);
     assert!(partials(&app).is_empty());
-    assert!(files_in(&app.dir.path().join("files")).is_empty());
+    assert!(chat_files(&app).is_empty());
 }
 
 #[tokio::test]

@@ -311,6 +311,21 @@ pub fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// The profile pictures on disk.
+pub fn uploads(app: &TestApp) -> Vec<String> {
+    files_in(&app.dir.path().join("uploads"))
+}
+
+/// The files sent in conversations, on disk.
+pub fn chat_files(app: &TestApp) -> Vec<String> {
+    files_in(&app.dir.path().join("files"))
+}
+
+/// Uploads being received, or left behind by one that failed.
+pub fn partials(app: &TestApp) -> Vec<String> {
+    files_in(&app.dir.path().join("partial"))
+}
+
 impl TestApp {
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
         self.client

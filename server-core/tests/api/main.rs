@@ -12,4 +12,5 @@ mod helpers;
 mod messages;
 mod metrics;
 mod operations;
+mod properties;
 mod ws;
