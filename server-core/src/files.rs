@@ -106,8 +106,9 @@ impl Files {
         self.max_bytes.saturating_mul(2).saturating_add(1024 * 1024)
     }
 
-    /// Reads a multipart upload: a `token` field is kept, the first `file`
-    /// field received, other fields skipped.
+    /// Reads a multipart upload: its `token` field is kept, its `file` field
+    /// received, other fields skipped. A second `token` or `file` field is
+    /// refused: which one was meant is anyone's guess.
     ///
     /// `verified`: whether the sender is known already (by a token in the
     /// header or query). If not, reading stops right after a `token` field,
@@ -121,7 +122,13 @@ impl Files {
         let mut too_large = false;
         while let Some(mut field) = multipart.next_field().await? {
             match field.name() {
-                Some("file") if upload.file.is_none() && !too_large => {
+                Some(name @ ("file" | "token"))
+                    if (name == "file" && (upload.file.is_some() || too_large))
+                        || (name == "token" && upload.token.is_some()) =>
+                {
+                    return Err(one_field(name));
+                }
+                Some("file") => {
                     let name = field.file_name().unwrap_or_default().to_owned();
                     let received = if verified {
                         self.write_down(&mut field, name, &mut read)
@@ -135,7 +142,7 @@ impl Files {
                         None => too_large = true,
                     }
                 }
-                Some("token") if upload.token.is_none() => {
+                Some("token") => {
                     let mut token = Vec::new();
                     while let Some(chunk) = field.chunk().await? {
                         read += chunk.len() as u64;
@@ -311,6 +318,11 @@ impl Files {
 pub struct Upload {
     pub token: Option<String>,
     pub file: Option<Received>,
+}
+
+/// The refusal of a form that repeats a field.
+pub fn one_field(name: &str) -> AppError {
+    AppError::Unprocessable(format!("Send one `{name}` field"))
 }
 
 /// A received file: on disk if its sender was known, else in memory.

@@ -12,7 +12,7 @@ use super::extract::Multipart;
 use crate::{
     auth::{AuthUser, Refusal, Token},
     error::{AppError, AppResult},
-    files::Partial,
+    files::{Partial, one_field},
     state::AppState,
 };
 
@@ -49,7 +49,14 @@ pub async fn receive_upload<W: Refusal>(
                 .await?;
             // The file follows the token, or it came first and is held.
             let rest = state.files.receive(multipart, true).await?;
-            (user, first.file.or(rest.file))
+            if rest.token.is_some() {
+                return Err(one_field("token"));
+            }
+            let file = match (first.file, rest.file) {
+                (Some(_), Some(_)) => return Err(one_field("file")),
+                (held, rest) => held.or(rest),
+            };
+            (user, file)
         }
     };
     let file = file.ok_or_else(|| AppError::Unprocessable("Missing the `file` field".into()))?;

@@ -1237,3 +1237,47 @@ async fn pictures_about_texts_and_files_survive_a_restart() {
     assert_eq!(history.len(), 1);
     assert_eq!(history[0]["file_path"], path);
 }
+
+/// A form that repeats `file` or `token` is ambiguous: refused, whichever
+/// way the sender is known, with nothing kept.
+#[tokio::test]
+async fn a_form_with_two_files_or_two_tokens_is_refused_and_nothing_is_kept() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let forms = [
+        (
+            format!("/upload-file?token={}&receiver_id={}", alice.token, bob.id),
+            Form::new()
+                .part("file", file_part("a.txt", "first"))
+                .part("file", file_part("b.txt", "second")),
+        ),
+        (
+            "/upload-profile".to_owned(),
+            Form::new()
+                .text("token", alice.token.clone())
+                .part("file", file_part("me.png", TINY_PNG))
+                .text("token", bob.token.clone()),
+        ),
+        (
+            "/upload-profile".to_owned(),
+            Form::new()
+                .part("file", file_part("me.png", TINY_PNG))
+                .text("token", alice.token.clone())
+                .part("file", file_part("you.png", TINY_PNG)),
+        ),
+    ];
+    for (path, form) in forms {
+        let response = app.post_multipart(&path, form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        assert!(detail(response).await.starts_with("Send one"), "{path}");
+    }
+    assert!(chat_files(&app).is_empty());
+    assert!(uploads(&app).is_empty());
+    assert!(partials(&app).is_empty());
+    app.shutdown().await;
+}

@@ -1,8 +1,8 @@
 //! Any multipart upload, well formed or not, gets a JSON answer, 200 or a
 //! 4xx, and never a dropped connection. It is a 200 exactly when the body
-//! is whole and readable, its sender known and it has a `file` part (a
-//! picture, for a profile); then the first file is served with the bytes
-//! sent, and is the only one added. A refusal leaves nothing on disk.
+//! is whole and readable, its sender known and it has one `file` part (a
+//! picture, for a profile); then that file is served with the bytes sent,
+//! and is the only one added. A refusal leaves nothing on disk.
 
 use proptest::prelude::*;
 use reqwest::{StatusCode, header};
@@ -252,7 +252,12 @@ impl Upload {
         let whole = self.cut.is_none()
             && matches!(self.boundary, Boundary::Plain | Boundary::Quoted)
             && self.parts.iter().all(Part::readable);
-        let bytes = self.parts.iter().find_map(Part::file)?;
+        // A form with two files is refused: which one was meant?
+        let mut files = self.parts.iter().filter_map(Part::file);
+        let bytes = files.next()?;
+        if files.next().is_some() {
+            return None;
+        }
         let fits = match self.route {
             Route::Chat => true,
             Route::Profile => bytes == TINY_PNG,
