@@ -16,11 +16,12 @@ pub const MAX_INITIAL_MEMBERS: usize = 1000;
 /// Most events one backfill holds; a client further behind reloads.
 pub const MAX_BACKFILL: u32 = 5000;
 
-/// A title as stored: trimmed, 1 to 80 characters, no control characters.
+/// A title as stored: trimmed; as sent, at most 80 characters, none of
+/// them control characters, and not only spaces.
 fn check_title(title: &str) -> DomainResult<String> {
+    let sent = title.chars().count();
     let title = title.trim();
-    let length = title.chars().count();
-    if length == 0 || length > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
+    if title.is_empty() || sent > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
         return Err(DomainError::Invalid(format!(
             "A title must be 1 to {MAX_TITLE_CHARS} characters, without control characters"
         )));

@@ -35,9 +35,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 struct Credentials {
-    #[schema(example = "ada")]
+    #[schema(
+        example = "ada",
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]+$"
+    )]
     username: String,
-    #[schema(example = "correct horse battery")]
+    #[schema(example = "correct horse battery", min_length = 8, max_length = 128)]
     password: String,
 }
 
@@ -174,6 +179,7 @@ async fn session_cookie(
 #[derive(Deserialize, ToSchema)]
 struct PasswordChange {
     old_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     new_password: String,
 }
 

@@ -151,9 +151,17 @@ async fn show(
 
 #[derive(Deserialize, ToSchema)]
 struct NewConversation {
+    /// `room` or `group`.
     kind: ConversationKind,
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     title: String,
+    /// Who else is in it from the start.
     #[serde(default)]
+    #[schema(max_items = 1000)]
     members: Vec<UserId>,
 }
 
@@ -182,6 +190,11 @@ async fn create(
 
 #[derive(Deserialize, ToSchema)]
 struct Rename {
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     title: String,
 }
 

@@ -81,6 +81,7 @@ async fn remove_profile(
 
 #[derive(Deserialize, ToSchema)]
 struct AboutUpdate {
+    #[schema(max_length = 500)]
     about: String,
 }
 
