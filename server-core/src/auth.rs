@@ -22,7 +22,7 @@ use argon2::{
 };
 use axum::{
     extract::{FromRequestParts, Query},
-    http::{HeaderValue, header, request::Parts},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use governor::{
@@ -458,18 +458,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Token {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(|token| token.trim().to_owned());
+        let bearer = bearer(&parts.headers);
         if bearer.is_some() {
             return Ok(Self(bearer));
         }
         let query = Query::<TokenQuery>::from_request_parts(parts, state).await;
         Ok(Self(query.ok().and_then(|Query(q)| q.token)))
     }
+}
+
+/// The token of an `Authorization: Bearer` header.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned())
 }
 
 impl Token {

@@ -50,7 +50,7 @@ pub enum AppError {
     UnsupportedMedia(&'static str),
     #[error("Too many attempts, try again in {} s", .0.as_secs().max(1))]
     TooManyRequests(Duration),
-    /// A conditional request (`If-Match`, `If-Unmodified-Since`) whose
+    /// A conditional request (`If-Unmodified-Since`) whose
     /// condition does not hold.
     #[error("Precondition failed")]
     PreconditionFailed,

@@ -24,7 +24,6 @@ use tokio::{
 use crate::{
     domain::{DomainError, DomainResult},
     error::{AppError, AppResult},
-    metrics::Metrics,
     store::{FileMeta, UserId},
 };
 
@@ -62,19 +61,16 @@ pub struct Files {
     max_bytes: u64,
     /// Bytes of [`UNVERIFIED_BUDGET`] not held by any upload.
     unverified: Arc<Semaphore>,
-    /// Counts the bytes kept.
-    metrics: Arc<Metrics>,
 }
 
 impl Files {
     /// Creates the upload folders under `data_dir` and clears partial
     /// uploads left by a crash. Blocking.
-    pub fn prepare(data_dir: &Path, max_bytes: u64, metrics: Arc<Metrics>) -> io::Result<Self> {
+    pub fn prepare(data_dir: &Path, max_bytes: u64) -> io::Result<Self> {
         let files = Self {
             root: data_dir.to_path_buf(),
             max_bytes,
             unverified: Arc::new(Semaphore::new(UNVERIFIED_BUDGET)),
-            metrics,
         };
         for folder in Folder::ALL {
             std::fs::create_dir_all(files.dir(folder))?;
@@ -289,7 +285,6 @@ impl Files {
             .await
             .map_err(|e| DomainError::Unavailable(format!("cannot keep an upload: {e}")))?;
         partial.path = PathBuf::new();
-        self.metrics.upload_kept(folder, partial.size);
         Ok(FileMeta {
             path: format!("static/{}/{stored}", folder.dir_name()),
             name: display_name(&partial.original_name),

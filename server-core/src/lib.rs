@@ -62,8 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(ws::router())
         .merge(http::router(&state));
-    let (router, _) = docs::assemble(routes);
-    router
+    docs::assemble(routes)
         // After the merges: this fallback covers only the routes before it.
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .fallback(|| async { AppError::NotFound("Not Found") })

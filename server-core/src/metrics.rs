@@ -16,7 +16,7 @@ use std::{borrow::Cow, net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
     extract::{ConnectInfo, MatchedPath, Request, State},
-    http::{Extensions, HeaderValue, Method, header},
+    http::{Extensions, HeaderMap, HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -33,7 +33,7 @@ use prometheus_client::{
 use sha2::{Digest, Sha256};
 
 use crate::{
-    auth::Token,
+    auth::bearer,
     error::{AppError, AppResult, Problem},
     files::Folder,
     state::AppState,
@@ -411,7 +411,7 @@ fn method_label(method: &Method) -> &'static str {
 )]
 pub async fn export_metrics(
     State(state): State<AppState>,
-    token: Token,
+    headers: HeaderMap,
     extensions: Extensions,
 ) -> AppResult<Response> {
     // Without connection info (a router called directly) nobody is local.
@@ -420,7 +420,8 @@ pub async fn export_metrics(
         .is_some_and(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
     admit(
         state.config.metrics_token.as_deref(),
-        token.0.as_deref(),
+        // The header only: a query string ends up in proxies' logs.
+        bearer(&headers).as_deref(),
         local,
     )?;
 

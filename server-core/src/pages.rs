@@ -64,7 +64,7 @@ async fn chat_page(headers: HeaderMap) -> Response {
 #[utoipa::path(get, path = "/static/{name}", tag = "pages",
     params(("name" = String, Path, description = "The file")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with its own type", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "The client's copy is current (`If-None-Match`)"),
         (status = 404, description = "No such file", body = Problem),
     )

@@ -116,12 +116,12 @@ impl AppState {
         let store = backends.store.clone();
         let (files, auth) = tokio::task::spawn_blocking(move || {
             let dir = setup.data_dir();
-            let files = Files::prepare(&dir, setup.max_upload_bytes(), counted.clone()).map_err(
-                |source| StartError::DataDir {
+            let files = Files::prepare(&dir, setup.max_upload_bytes()).map_err(|source| {
+                StartError::DataDir {
                     path: dir.clone(),
                     source,
-                },
-            )?;
+                }
+            })?;
             let auth = Auth::new(store, &setup, counted).map_err(StartError::Threads)?;
             Ok::<_, StartError>((files, auth))
         })

@@ -33,6 +33,9 @@ pub enum StoreError {
     ConversationNotFound,
     #[error("not a member of this conversation")]
     NotAMember,
+    /// The one an admin acts on is not in the conversation.
+    #[error("no such member")]
+    MemberNotFound,
     #[error("no such message")]
     MessageNotFound,
     #[error("message belongs to someone else")]

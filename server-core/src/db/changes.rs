@@ -609,12 +609,12 @@ pub fn change_membership(
         }
         MembershipChange::Remove(user) => {
             admin(conn, actor, conversation)?;
-            member(conn, conversation, user)?.ok_or(StoreError::NotAMember)?;
+            member(conn, conversation, user)?.ok_or(StoreError::MemberNotFound)?;
             dismiss(conn, conversation, actor, user, at)
         }
         MembershipChange::SetRole(user, role) => {
             admin(conn, actor, conversation)?;
-            let standing = member(conn, conversation, user)?.ok_or(StoreError::NotAMember)?;
+            let standing = member(conn, conversation, user)?.ok_or(StoreError::MemberNotFound)?;
             if standing.role == role {
                 return Ok(Vec::new());
             }

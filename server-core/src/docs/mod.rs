@@ -10,7 +10,7 @@
 
 mod asyncapi;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::{
     Extension, Router,
@@ -27,7 +27,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::{
-    error::AppError,
     state::AppState,
     ws::protocol::{ClientFrame, ServerEvent},
 };
@@ -98,25 +97,22 @@ struct Published {
 }
 
 /// Joins the application's routes, documented, with the documents' own
-/// routes and the viewer; the answer is the whole router and its OpenAPI
-/// document.
-pub fn assemble(routes: OpenApiRouter<AppState>) -> (Router<AppState>, Value) {
-    let published = Arc::new(OnceLock::new());
-    let documents = OpenApiRouter::new()
+/// routes and the viewer.
+pub fn assemble(routes: OpenApiRouter<AppState>) -> Router<AppState> {
+    let (documents, documents_paths) = OpenApiRouter::new()
         .routes(routes!(openapi_json))
         .routes(routes!(asyncapi_json))
-        .layer(Extension(published.clone()));
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes)
-        .merge(documents)
         .split_for_parts();
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes)
+        .split_for_parts();
+    openapi.merge(documents_paths);
     let mut openapi = serde_json::to_value(openapi).expect("an OpenAPI document serializes");
     let frames = asyncapi::Frames::from_schemas(&openapi);
     complete(&mut openapi, &frames);
-    let asyncapi = frames.document(&openapi);
-    let _ = published.set(Published {
+    let published = Arc::new(Published {
+        asyncapi: Bytes::from(frames.document(&openapi).to_string()),
         openapi: Bytes::from(openapi.to_string()),
-        asyncapi: Bytes::from(asyncapi.to_string()),
     });
     let viewer = SwaggerUi::new(VIEWER).config(
         Config::new(["/openapi.json"])
@@ -126,30 +122,28 @@ pub fn assemble(routes: OpenApiRouter<AppState>) -> (Router<AppState>, Value) {
             .try_it_out_enabled(true)
             .persist_authorization(true),
     );
-    (router.merge(viewer), openapi)
+    router
+        .merge(documents.layer(Extension(published)))
+        .merge(viewer)
 }
 
 /// This OpenAPI document.
 #[utoipa::path(get, path = "/openapi.json", tag = "docs", responses(
     (status = 200, description = "OpenAPI 3.1", content_type = "application/json", body = Object),
 ))]
-async fn openapi_json(Extension(published): Extension<Arc<OnceLock<Published>>>) -> Response {
-    serve_json(published.get().map(|p| p.openapi.clone()))
+async fn openapi_json(Extension(published): Extension<Arc<Published>>) -> Response {
+    json_document(published.openapi.clone())
 }
 
 /// The WebSocket's frames, both ways, as an AsyncAPI 3 document.
 #[utoipa::path(get, path = "/asyncapi.json", tag = "docs", responses(
     (status = 200, description = "AsyncAPI 3.0", content_type = "application/json", body = Object),
 ))]
-async fn asyncapi_json(Extension(published): Extension<Arc<OnceLock<Published>>>) -> Response {
-    serve_json(published.get().map(|p| p.asyncapi.clone()))
+async fn asyncapi_json(Extension(published): Extension<Arc<Published>>) -> Response {
+    json_document(published.asyncapi.clone())
 }
 
-fn serve_json(document: Option<Bytes>) -> Response {
-    // Set before the router serves anything; absent only if that changes.
-    let Some(document) = document else {
-        return AppError::internal("the documents are not made yet").into_response();
-    };
+fn json_document(document: Bytes) -> Response {
     (
         [(
             header::CONTENT_TYPE,
@@ -191,8 +185,8 @@ fn complete(openapi: &mut Value, frames: &asyncapi::Frames) {
             let secured = operation["security"]
                 .as_array()
                 .is_some_and(|ways| !ways.is_empty());
-            let takes_input =
-                operation.get("parameters").is_some() || operation.get("requestBody").is_some();
+            let has_body = operation.get("requestBody").is_some();
+            let takes_input = has_body || operation.get("parameters").is_some();
             let responses = operation["responses"]
                 .as_object_mut()
                 .expect("every operation has responses");
@@ -207,6 +201,9 @@ fn complete(openapi: &mut Value, frames: &asyncapi::Frames) {
                     "422",
                     problem("Input that cannot be read: a malformed body, parameter or form"),
                 );
+            }
+            if has_body {
+                add("413", problem("A body larger than the server takes"));
             }
             add(
                 "503",

@@ -20,8 +20,9 @@ pub const MAX_BACKFILL: u32 = 5000;
 /// them control characters, and not only spaces.
 fn check_title(title: &str) -> DomainResult<String> {
     let sent = title.chars().count();
+    let controls = title.contains(char::is_control);
     let title = title.trim();
-    if title.is_empty() || sent > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
+    if title.is_empty() || sent > MAX_TITLE_CHARS || controls {
         return Err(DomainError::Invalid(format!(
             "A title must be 1 to {MAX_TITLE_CHARS} characters, without control characters"
         )));

@@ -53,6 +53,9 @@ impl From<StoreError> for DomainError {
             StoreError::UserNotFound => Self::NotFound("User not found"),
             StoreError::ConversationNotFound => Self::NotFound("Conversation not found"),
             StoreError::NotAMember => Self::Forbidden("You are not a member of this conversation"),
+            StoreError::MemberNotFound => {
+                Self::NotFound("They are not a member of this conversation")
+            }
             StoreError::MessageNotFound => Self::NotFound("Message not found"),
             StoreError::NotYourMessage => Self::Forbidden("You can only edit your own messages"),
             StoreError::NotEditable => Self::Invalid("Only text messages can be edited".into()),

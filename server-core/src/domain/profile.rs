@@ -30,6 +30,7 @@ pub async fn set_picture(state: &AppState, user: UserId, file: Partial) -> Domai
             return Err(err.into());
         }
     };
+    state.metrics.upload_kept(Folder::Profiles, meta.size);
     if let Some(old) = old {
         state.files.remove(&old).await;
     }

@@ -132,7 +132,7 @@ async fn list(
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "The conversation", body = ConversationView),
-        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
+        (status = 403, description = "Not in this room or direct conversation (a group one is not in is a 404)", body = Problem),
         (status = 404, description = "No such conversation, or a private one the caller is not in", body = Problem),
     )
 )]
@@ -230,10 +230,9 @@ async fn rename(
     params(("id" = ConversationId, Path, description = "The room")),
     security(("bearer" = []), ("token" = [])),
     responses(
-        (status = 200, description = "Joined", body = Done, example = json!({"message": "Joined"})),
-        (status = 400, description = "Not an open room, or already a member", body = Problem),
-        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
-        (status = 404, description = "No such room", body = Problem),
+        (status = 200, description = "Joined (or a member already)", body = Done, example = json!({"message": "Joined"})),
+        (status = 400, description = "A direct conversation", body = Problem),
+        (status = 404, description = "No such room (a group one is not in counts as none)", body = Problem),
     )
 )]
 async fn join(
@@ -256,7 +255,7 @@ async fn join(
     responses(
         (status = 200, description = "Left", body = Done, example = json!({"message": "Left"})),
         (status = 400, description = "A direct conversation cannot be left", body = Problem),
-        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
+        (status = 403, description = "Not in this room or direct conversation (a group one is not in is a 404)", body = Problem),
         (status = 404, description = "No such conversation for the caller", body = Problem),
     )
 )]
@@ -283,9 +282,9 @@ struct NewMember {
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "Added", body = Done, example = json!({"message": "Added"})),
-        (status = 400, description = "Already a member, or a direct conversation", body = Problem),
-        (status = 403, description = "The caller is not an admin, or not a member of this room", body = Problem),
-        (status = 404, description = "No such conversation or user", body = Problem),
+        (status = 400, description = "A direct conversation", body = Problem),
+        (status = 403, description = "The caller is not an admin, or not in the room", body = Problem),
+        (status = 404, description = "No such conversation for the caller, or no such user", body = Problem),
     )
 )]
 async fn add_member(
@@ -311,9 +310,9 @@ async fn add_member(
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "Removed", body = Done, example = json!({"message": "Removed"})),
-        (status = 400, description = "Not a member, or a direct conversation", body = Problem),
-        (status = 403, description = "The caller is not an admin, or not a member of this room", body = Problem),
-        (status = 404, description = "No such conversation or user", body = Problem),
+        (status = 400, description = "A direct conversation", body = Problem),
+        (status = 403, description = "The caller is not an admin, or not in the room", body = Problem),
+        (status = 404, description = "No such conversation for the caller, or they are not in it", body = Problem),
     )
 )]
 async fn remove_member(
@@ -343,9 +342,9 @@ struct NewRole {
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "Role set", body = Done, example = json!({"message": "Role set"})),
-        (status = 400, description = "Not a member, the last admin, or a direct conversation", body = Problem),
-        (status = 403, description = "The caller is not an admin, or not a member of this room", body = Problem),
-        (status = 404, description = "No such conversation or user", body = Problem),
+        (status = 400, description = "The last admin stepping down, or a direct conversation", body = Problem),
+        (status = 403, description = "The caller is not an admin, or not in the room", body = Problem),
+        (status = 404, description = "No such conversation for the caller, or they are not in it", body = Problem),
     )
 )]
 async fn set_role(
@@ -395,7 +394,7 @@ impl PageQuery {
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "Oldest first; 50 when no `limit` is given", body = Vec<MessageView>),
-        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
+        (status = 403, description = "Not in this room or direct conversation (a group one is not in is a 404)", body = Problem),
         (status = 404, description = "No such conversation for the caller", body = Problem),
     )
 )]
@@ -428,9 +427,9 @@ async fn history(
     security(("bearer" = []), ("token" = [])),
     responses(
         (status = 200, description = "Deleted", body = Done, example = json!({"message": "Deleted"})),
-        (status = 400, description = "A notice, or already deleted", body = Problem),
-        (status = 403, description = "Neither the sender nor an admin, or not a member of this room", body = Problem),
-        (status = 404, description = "No such message in a conversation of the caller's", body = Problem),
+        (status = 400, description = "A notice", body = Problem),
+        (status = 403, description = "Neither the sender nor an admin, or not in the conversation", body = Problem),
+        (status = 404, description = "No such message in that conversation, or deleted already", body = Problem),
     )
 )]
 async fn delete_message(
@@ -455,9 +454,9 @@ struct ReadUpTo {
     params(("id" = ConversationId, Path, description = "The conversation")),
     security(("bearer" = []), ("token" = [])),
     responses(
-        (status = 200, description = "Marked", body = Done, example = json!({"message": "Marked read"})),
-        (status = 403, description = "Not a member of this room (open rooms are visible to all)", body = Problem),
-        (status = 404, description = "No such conversation or message for the caller", body = Problem),
+        (status = 200, description = "Marked (a message past the newest counts as the newest)", body = Done, example = json!({"message": "Marked read"})),
+        (status = 403, description = "Not in this room or direct conversation (a group one is not in is a 404)", body = Problem),
+        (status = 404, description = "No such conversation for the caller", body = Problem),
     )
 )]
 async fn mark_read(

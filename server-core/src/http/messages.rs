@@ -91,7 +91,7 @@ struct UploadQuery {
     security(("bearer" = []), ("token" = []), ()),
     responses(
         (status = 200, description = "Sent: a `private_message` frame (a `message` frame in rooms and groups)", body = ServerEvent),
-        (status = 403, description = "Not a member of that room", body = Problem),
+        (status = 403, description = "Not in that room or direct conversation", body = Problem),
         (status = 404, description = "No such person or conversation for the caller", body = Problem),
         (status = 413, description = "The file is larger than the server takes", body = Problem),
     )
@@ -115,13 +115,16 @@ async fn upload_file(
         }
     };
     let meta = state.files.keep(file, Folder::Chat, user.user_id).await?;
-    let path = meta.path.clone();
+    let (path, size) = (meta.path.clone(), meta.size);
     match messages::send(&state, user.user_id, conversation, Body::File(meta), None).await {
-        Ok(sent) => Ok(Json(ServerEvent::message(
-            sent.message,
-            &sent.conversation,
-            sent.seq,
-        ))),
+        Ok(sent) => {
+            state.metrics.upload_kept(Folder::Chat, size);
+            Ok(Json(ServerEvent::message(
+                sent.message,
+                &sent.conversation,
+                sent.seq,
+            )))
+        }
         Err(err) => {
             state.files.remove(&path).await;
             Err(err.into())

@@ -49,10 +49,10 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     security(("bearer" = []), ("token" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The picture", content_type = "image/*", body = Vec<u8>),
-        (status = 206, description = "The byte range asked for", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The byte range asked for", content_type = "image/*", body = Vec<u8>),
         (status = 304, description = "Not modified since the copy the client has"),
         (status = 404, description = "No such file", body = Problem),
-        (status = 412, description = "`If-Match` or `If-Unmodified-Since` does not hold", body = Problem),
+        (status = 412, description = "`If-Unmodified-Since` does not hold", body = Problem),
         (status = 416, description = "The range starts past the end", body = Problem),
     )
 )]
@@ -73,11 +73,11 @@ async fn profile_picture(
     params(("name" = String, Path, description = "The stored name, as in a message's `file_path`")),
     security(("bearer" = []), ("token" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The byte range asked for", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file: an image as itself, anything else as opaque bytes to download", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The byte range asked for", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "Not modified since the copy the client has"),
         (status = 404, description = "No such file, or not in a conversation of the caller's", body = Problem),
-        (status = 412, description = "`If-Match` or `If-Unmodified-Since` does not hold", body = Problem),
+        (status = 412, description = "`If-Unmodified-Since` does not hold", body = Problem),
         (status = 416, description = "The range starts past the end", body = Problem),
     )
 )]
@@ -113,7 +113,7 @@ async fn screen(State(state): State<AppState>, mut request: Request) -> Result<R
     if name.len() > MAX_NAME_BYTES || !is_stored_name(name) {
         return Err(AppError::NotFound("File not found"));
     }
-    // Other methods get their 405 from the files service, whoever asks.
+    // Other methods get their 405 from the router, whoever asks.
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return Ok(request);
     }

@@ -67,7 +67,7 @@ impl Resume {
     path = "/ws",
     tag = "websocket",
     params(Resume),
-    security(("token" = [])),
+    security(("token" = []), ("bearer" = [])),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "Not a WebSocket handshake", body = Problem),

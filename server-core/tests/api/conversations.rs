@@ -1,7 +1,7 @@
 //! Rooms and groups, membership, delete, read state and receipts, history
 //! by cursor, backfill and safe resend (docs/protocol.md).
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, Ws, detail, spawn_app};
@@ -910,4 +910,57 @@ async fn chat_files_are_for_members_only_and_browsers_prove_it_with_the_cookie()
         .to_str()
         .unwrap();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
+}
+
+/// An admin acting on someone outside the room is told they are not in it
+/// (404), not that the admin is not (403); titles are checked as sent.
+#[tokio::test]
+async fn admins_acting_on_outsiders_get_404_and_titles_with_control_characters_are_refused() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = app.create(&alice, "room", "Plans", &[]).await;
+
+    for (method, path, body) in [
+        (
+            Method::DELETE,
+            format!("/conversations/{room}/members/{}", bob.id),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/conversations/{room}/members/{}/role", bob.id),
+            Some(json!({"role": "admin"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/conversations/{room}/members/999999"),
+            None,
+        ),
+    ] {
+        let (status, answer) = app.call(&alice, method, &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+        assert_eq!(
+            answer["detail"],
+            "They are not a member of this conversation"
+        );
+    }
+
+    for title in ["Plans\n", "\tPlans", "Pl\u{85}ans"] {
+        let (status, answer) = app
+            .call(
+                &alice,
+                Method::PATCH,
+                &format!("/conversations/{room}"),
+                Some(json!({"title": title})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{title:?}: {answer}");
+    }
+    let (status, answer) = app
+        .call(&alice, Method::GET, &format!("/conversations/{room}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["title"], "Plans");
+    app.shutdown().await;
 }

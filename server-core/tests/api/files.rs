@@ -1281,3 +1281,54 @@ async fn a_form_with_two_files_or_two_tokens_is_refused_and_nothing_is_kept() {
     assert!(partials(&app).is_empty());
     app.shutdown().await;
 }
+
+/// Files are served with HEAD (headers, no body, the same checks) and
+/// answer a conditional GET for an unchanged file with 304.
+#[tokio::test]
+async fn sent_files_answer_head_and_conditional_requests() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let eve = app.user("eve").await;
+    let sent = send_file(&app, &alice, &bob, "notes.txt", b"twelve bytes").await;
+    let path = format!("/{}", sent["file_path"].as_str().expect("a path"));
+
+    let head = |user: &TestUser| {
+        app.client
+            .head(app.url(&path))
+            .bearer_auth(&user.token)
+            .send()
+    };
+    let response = head(&bob).await.expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header_of(&response, header::CONTENT_LENGTH), "12");
+    assert_eq!(
+        header_of(&response, header::CONTENT_DISPOSITION),
+        "attachment"
+    );
+    let modified = header_of(&response, header::LAST_MODIFIED);
+    assert!(response.bytes().await.expect("body").is_empty());
+    assert_eq!(
+        head(&eve).await.expect("request").status(),
+        StatusCode::NOT_FOUND
+    );
+    let anonymous = app
+        .client
+        .head(app.url(&path))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    assert!(!modified.is_empty());
+    let again = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&bob.token)
+        .header(header::IF_MODIFIED_SINCE, &modified)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    app.shutdown().await;
+}

@@ -405,3 +405,54 @@ async fn over_real_connections_only_loopback_peers_read_metrics_without_the_toke
         .expect("request");
     assert_eq!(allowed.status(), StatusCode::OK);
 }
+
+/// Upload bytes count files kept: one refused after it was received (sent
+/// into a room its sender is not in) is removed and not counted.
+#[tokio::test]
+async fn a_refused_upload_adds_no_bytes() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = app
+        .client
+        .post(app.url("/conversations"))
+        .bearer_auth(&bob.token)
+        .json(&serde_json::json!({"kind": "room", "title": "Bob's"}))
+        .send()
+        .await
+        .expect("request");
+    let room: serde_json::Value = room.json().await.expect("json");
+    let chat_bytes = "chatterbox_upload_bytes_total{folder=\"files\"}";
+    let before = app.scrape().await.get(chat_bytes);
+
+    let refused = app
+        .client
+        .post(app.url(&format!(
+            "/upload-file?conversation_id={}",
+            room["conversation_id"]
+        )))
+        .bearer_auth(&alice.token)
+        .multipart(file_form("notes.txt", vec![b'x'; 300]))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "{}",
+        detail(refused).await
+    );
+    assert_eq!(app.scrape().await.get(chat_bytes), before);
+
+    let kept = app
+        .client
+        .post(app.url(&format!("/upload-file?receiver_id={}", bob.id)))
+        .bearer_auth(&alice.token)
+        .multipart(file_form("notes.txt", vec![b'x'; 300]))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(kept.status(), StatusCode::OK);
+    assert_eq!(app.scrape().await.get(chat_bytes), before + 300.0);
+    app.shutdown().await;
+}
