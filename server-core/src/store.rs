@@ -59,6 +59,9 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A queued write: completes once it is committed (or has failed).
+pub type Pending<T> = futures_util::future::BoxFuture<'static, StoreResult<T>>;
+
 /// Where a store sends its committed events, in `seq` order.
 pub type EventFeed = flume::Sender<Committed>;
 
@@ -366,7 +369,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a message from a member of the conversation. Returns once it
     /// is committed.
-    async fn post_message(&self, message: NewMessage, at: DateTime<Utc>) -> StoreResult<Posted>;
+    async fn post_message(&self, message: NewMessage, at: DateTime<Utc>) -> StoreResult<Posted> {
+        self.queue_message(message, at).await?.await
+    }
+    /// Queues a message to store, returning once it is queued; what it
+    /// returns completes once it is committed. Messages one caller queues
+    /// are stored in the order queued, so that a client may send many
+    /// without waiting for each to be committed.
+    async fn queue_message(
+        &self,
+        message: NewMessage,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Pending<Posted>>;
     /// Replaces the text of a message; only its sender may.
     async fn edit_message(
         &self,

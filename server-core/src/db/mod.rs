@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     metrics::WriterMetrics,
     pool::Pool,
-    store::{Committed, EventFeed, StoreError, StoreResult},
+    store::{Committed, EventFeed, Pending, StoreError, StoreResult},
 };
 
 /// Cheap to clone: three queue handles and a token.
@@ -105,19 +105,34 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<(T, Vec<Committed>)> + Send + 'static,
     {
+        self.queue_logged(f).await?.await
+    }
+
+    /// Queues `f` like [`Db::write_logged`], returning once it is in the
+    /// writer's queue (waiting while the queue is full); the answer
+    /// completes once its batch is committed. The writer runs jobs in the
+    /// order they were queued.
+    pub async fn queue_logged<T, F>(&self, f: F) -> StoreResult<Pending<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, Vec<Committed>)> + Send + 'static,
+    {
         let (answer, result) = oneshot::channel();
         let job = writer::job(f, self.feed.clone(), answer);
         self.writer
             .send_async(writer::Command::Run(job))
             .await
             .map_err(|_| closed())?;
-        tokio::select! {
-            // The writer answers every job it ran before it stops: an
-            // answer that is there wins.
-            biased;
-            answer = result => answer.map_err(|_| closed())?,
-            () = self.writer_stopped.cancelled() => Err(closed()),
-        }
+        let stopped = self.writer_stopped.clone();
+        Ok(Box::pin(async move {
+            tokio::select! {
+                // The writer answers every job it ran before it stops: an
+                // answer that is there wins.
+                biased;
+                answer = result => answer.map_err(|_| closed())?,
+                () = stopped.cancelled() => Err(closed()),
+            }
+        }))
     }
 
     /// Runs `f` on a reader thread.

@@ -9,9 +9,9 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{Db, changes, conversations};
 use crate::store::{
     Backfill, Change, Committed, Conversation, ConversationId, MemberInfo, MembershipChange,
-    Message, MessageId, NewConversation, NewMessage, Page, Posted, RoomListing, Seq, Session,
-    SessionId, Store, StoreError, StoreResult, Summary, User, UserId, now, parse_timestamp,
-    timestamp,
+    Message, MessageId, NewConversation, NewMessage, Page, Pending, Posted, RoomListing, Seq,
+    Session, SessionId, Store, StoreError, StoreResult, Summary, User, UserId, now,
+    parse_timestamp, timestamp,
 };
 
 fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -308,8 +308,12 @@ impl Store for Db {
             .await
     }
 
-    async fn post_message(&self, message: NewMessage, at: DateTime<Utc>) -> StoreResult<Posted> {
-        self.write_logged(move |conn| {
+    async fn queue_message(
+        &self,
+        message: NewMessage,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Pending<Posted>> {
+        self.queue_logged(move |conn| {
             let posted = changes::post(conn, message, at)?;
             let events = match &posted {
                 Posted::New {

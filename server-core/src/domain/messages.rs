@@ -55,6 +55,21 @@ pub async fn send(
     body: Body,
     client_id: Option<String>,
 ) -> DomainResult<Sent> {
+    queue(state, sender, conversation, body, client_id)
+        .await?
+        .await
+}
+
+/// Queues a message like [`send`], returning once it is queued; what it
+/// returns completes once it is committed. A sender's messages are stored
+/// in the order they were queued.
+pub async fn queue(
+    state: &AppState,
+    sender: UserId,
+    conversation: ConversationId,
+    body: Body,
+    client_id: Option<String>,
+) -> DomainResult<impl Future<Output = DomainResult<Sent>> + Send + 'static> {
     if let Body::Text(text) = &body {
         check_text(text)?;
     }
@@ -64,32 +79,36 @@ pub async fn send(
         body,
         client_id,
     };
-    match state.store.post_message(new, now()).await? {
-        Posted::New {
-            seq,
-            conversation,
-            message,
-        } => {
-            state.metrics.message_stored();
-            Ok(Sent {
-                message,
+    let pending = state.store.queue_message(new, now()).await?;
+    let state = state.clone();
+    Ok(async move {
+        match pending.await? {
+            Posted::New {
+                seq,
                 conversation,
-                seq: Some(seq),
-            })
-        }
-        Posted::Duplicate(message) => {
-            let conversation = state
-                .store
-                .conversation(message.conversation_id)
-                .await?
-                .ok_or(DomainError::NotFound("Conversation not found"))?;
-            Ok(Sent {
                 message,
-                conversation,
-                seq: None,
-            })
+            } => {
+                state.metrics.message_stored();
+                Ok(Sent {
+                    message,
+                    conversation,
+                    seq: Some(seq),
+                })
+            }
+            Posted::Duplicate(message) => {
+                let conversation = state
+                    .store
+                    .conversation(message.conversation_id)
+                    .await?
+                    .ok_or(DomainError::NotFound("Conversation not found"))?;
+                Ok(Sent {
+                    message,
+                    conversation,
+                    seq: None,
+                })
+            }
         }
-    }
+    })
 }
 
 /// Replaces the text of the editor's own message.

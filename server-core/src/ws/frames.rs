@@ -1,30 +1,51 @@
 //! Acting on the frames a client sends: each is a thin adapter over a use
 //! case in [`crate::domain`].
 
+use std::collections::HashMap;
+
+use futures_util::{FutureExt, future::BoxFuture};
+
 use super::protocol::{ClientFrame, ServerEvent};
 use crate::{
     auth::AuthUser,
     domain::{DomainError, conversations, messages},
     error::AppResult,
     state::AppState,
-    store::{Body, ConversationId},
+    store::{Body, ConversationId, UserId},
 };
 
-/// Acts on one client frame; returns what to answer this socket alone, if
-/// anything. Everything else reaches sockets through the bus.
+/// The answer a queued message owes this socket alone, once it is
+/// committed: nothing, or the echo of a resend. Everything else reaches
+/// sockets through the bus.
+pub type Committed = BoxFuture<'static, AppResult<Option<ServerEvent>>>;
+
+/// The direct conversations a socket has written to, by the other person:
+/// found once, since they never change.
+pub type Directs = HashMap<UserId, ConversationId>;
+
+/// Acts on one client frame; a message is queued, and what is owed once it
+/// is committed comes back.
 pub async fn handle(
     state: &AppState,
     user: AuthUser,
     frame: ClientFrame,
     client_id: Option<String>,
-) -> AppResult<Option<ServerEvent>> {
+    directs: &mut Directs,
+) -> AppResult<Option<Committed>> {
     match frame {
         ClientFrame::PrivateMessage {
             receiver_id,
             content,
         } => {
-            let conversation =
-                messages::direct_conversation(state, user.user_id, receiver_id).await?;
+            let conversation = match directs.get(&receiver_id) {
+                Some(conversation) => *conversation,
+                None => {
+                    let found =
+                        messages::direct_conversation(state, user.user_id, receiver_id).await?;
+                    directs.insert(receiver_id, found);
+                    found
+                }
+            };
             return send_text(state, user, conversation, content, client_id).await;
         }
         ClientFrame::SendMessage {
@@ -68,17 +89,17 @@ pub async fn handle(
     Ok(None)
 }
 
-/// Sends a text message; a resend of a message already stored gets its echo
-/// on this socket alone: its members heard of it the first time, but this
-/// socket may not have.
+/// Queues a text message; a resend of a message already stored gets its
+/// echo on this socket alone: its members heard of it the first time, but
+/// this socket may not have.
 async fn send_text(
     state: &AppState,
     user: AuthUser,
     conversation: ConversationId,
     content: String,
     client_id: Option<String>,
-) -> AppResult<Option<ServerEvent>> {
-    let sent = messages::send(
+) -> AppResult<Option<Committed>> {
+    let committed = messages::queue(
         state,
         user.user_id,
         conversation,
@@ -86,8 +107,14 @@ async fn send_text(
         client_id,
     )
     .await?;
-    Ok(sent
-        .seq
-        .is_none()
-        .then(|| ServerEvent::message(sent.message, &sent.conversation, None)))
+    Ok(Some(
+        async move {
+            let sent = committed.await?;
+            Ok(sent
+                .seq
+                .is_none()
+                .then(|| ServerEvent::message(sent.message, &sent.conversation, None)))
+        }
+        .boxed(),
+    ))
 }

@@ -31,6 +31,15 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 
 /// Largest frame or message a client may send.
 const MAX_FRAME: usize = 64 * 1024;
+/// How much a socket reads from the connection at once. tungstenite's
+/// default, 128 KiB, is allocated for every socket and zeroed before every
+/// read: it cost about 140 KiB of memory per idle socket and a fifth of
+/// the server's CPU under load. Chat frames are small; a larger one is read
+/// in several goes.
+const READ_CHUNK: usize = 4 * 1024;
+/// Frames gathered before they are written to the connection; a batch of
+/// queued frames is flushed at its end anyway.
+const WRITE_CHUNK: usize = 16 * 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(upgrade))
@@ -94,6 +103,8 @@ async fn upgrade(
     Ok(upgrade
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
+        .read_buffer_size(READ_CHUNK)
+        .write_buffer_size(WRITE_CHUNK)
         .on_upgrade(move |ws| tracker.track_future(socket::run(state, user, token, resume, ws))))
 }
 

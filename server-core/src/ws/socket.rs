@@ -4,7 +4,11 @@
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
-use futures_util::SinkExt;
+use futures_util::{
+    FutureExt, SinkExt, StreamExt,
+    future::{BoxFuture, ready},
+    stream::FuturesOrdered,
+};
 use tokio::{
     sync::mpsc,
     time::{Instant, sleep_until, timeout},
@@ -15,14 +19,14 @@ use super::{
     Resume,
     delivery::Deliveries,
     fanout::{delivery, encode},
-    frames,
+    frames::{self, Directs},
     protocol::{self, ServerEvent},
     registry::{Ending, Outgoing, Subscription},
 };
 use crate::{
     auth::AuthUser,
     domain::conversations::{self, MAX_BACKFILL},
-    error::AppError,
+    error::{AppError, AppResult},
     metrics::{Metrics, SlowDrop},
     state::AppState,
     store::{UserId, now},
@@ -30,6 +34,9 @@ use crate::{
 
 /// Most queued events written before one flush.
 const RELAY_BATCH: usize = 64;
+/// Most frames read ahead of their answers (messages waiting for their
+/// commit, mostly).
+const PIPELINE: usize = 128;
 /// A socket that cannot take a frame within this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -115,6 +122,11 @@ async fn pump(
     let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
     let mut last_heard = Instant::now();
     let end = subscription.end.clone();
+    // The answers this socket owes, in the order of the frames they answer:
+    // a message is queued for storing and the next frame read at once, so
+    // that a client sending many gets them committed together.
+    let mut answers = FuturesOrdered::<BoxFuture<'static, Option<ServerEvent>>>::new();
+    let mut directs = Directs::new();
     loop {
         tokio::select! {
             () = state.shutdown.cancelled() => {
@@ -143,7 +155,8 @@ async fn pump(
                     Sent::Failed => return None,
                 }
             }
-            incoming = socket.recv() => {
+            // Reading waits while the answers owed fill the pipeline.
+            incoming = socket.recv(), if answers.len() < PIPELINE => {
                 let message = match incoming {
                     Some(Ok(message)) => message,
                     Some(Err(err)) => return violation(err),
@@ -154,20 +167,18 @@ async fn pump(
                     Message::Text(text) => {
                         let (client_id, frame) = protocol::parse(&text);
                         let handled = match frame {
-                            Ok(frame) => frames::handle(state, user, frame, client_id.clone()).await,
+                            Ok(frame) => {
+                                frames::handle(state, user, frame, client_id.clone(), &mut directs)
+                                    .await
+                            }
                             Err(detail) => Err(AppError::Unprocessable(detail)),
                         };
-                        let reply = match handled {
-                            Ok(reply) => reply,
-                            Err(err) => Some(ServerEvent::Error {
-                                detail: err.detail(),
-                                client_id,
-                            }),
-                        };
-                        if let Some(reply) = reply
-                            && !answer(&state.metrics, socket, &reply).await
-                        {
-                            return None;
+                        match handled {
+                            Ok(None) => {}
+                            Ok(Some(committed)) => answers.push_back(
+                                committed.map(move |handled| reply(handled, client_id)).boxed(),
+                            ),
+                            Err(err) => answers.push_back(ready(reply(Err(err), client_id)).boxed()),
                         }
                     }
                     Message::Binary(_) => {
@@ -175,12 +186,17 @@ async fn pump(
                             detail: "Frames must be JSON text".into(),
                             client_id: None,
                         };
-                        if !answer(&state.metrics, socket, &refusal).await {
-                            return None;
-                        }
+                        answers.push_back(ready(Some(refusal)).boxed());
                     }
                     Message::Close(_) => return None,
                     Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+            Some(answer_due) = answers.next(), if !answers.is_empty() => {
+                if let Some(reply) = answer_due
+                    && !answer(&state.metrics, socket, &reply).await
+                {
+                    return None;
                 }
             }
             _ = ping.tick() => {
@@ -198,6 +214,21 @@ async fn pump(
                 }
             }
         }
+    }
+}
+
+/// What a frame's handling comes to for the client: its answer, if any,
+/// or an error frame with the frame's tag.
+fn reply(
+    handled: AppResult<Option<ServerEvent>>,
+    client_id: Option<String>,
+) -> Option<ServerEvent> {
+    match handled {
+        Ok(reply) => reply,
+        Err(err) => Some(ServerEvent::Error {
+            detail: err.detail(),
+            client_id,
+        }),
     }
 }
 

@@ -640,3 +640,57 @@ async fn changing_the_password_closes_the_sockets_of_other_sessions_at_once() {
         .await
         .unwrap_or_else(|_| panic!("the session that changed the password stays valid"));
 }
+
+/// A client may send many messages without waiting for each echo: they are
+/// stored in the order sent, each echoed after its commit, and a bad frame
+/// among them is answered with its own error while the rest go through.
+#[tokio::test]
+async fn messages_sent_back_to_back_are_stored_and_echoed_in_the_order_sent() {
+    let app = spawn_app().await;
+    let (alice, bob) = alice_and_bob(&app).await;
+    let mut ws = app.ws_online(&alice).await;
+    const SENT: usize = 300;
+    for n in 0..SENT {
+        ws.send_json(&json!({
+            "type": "private_message", "receiver_id": bob.id,
+            "content": format!("message {n}"), "client_id": format!("c{n}"),
+        }))
+        .await;
+        if n == SENT / 2 {
+            ws.send_json(&json!({"type": "private_message", "receiver_id": bob.id, "content": " ", "client_id": "empty"}))
+                .await;
+        }
+    }
+
+    let mut echoed = Vec::new();
+    let mut refused = None;
+    while echoed.len() < SENT || refused.is_none() {
+        let frame = ws.next_json().await;
+        match frame["type"].as_str() {
+            Some("private_message") => echoed.push(frame),
+            Some("error") => refused = Some(frame),
+            _ => {}
+        }
+    }
+    let tags: Vec<_> = echoed
+        .iter()
+        .map(|f| f["client_id"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<_> = (0..SENT).map(|n| format!("c{n}")).collect();
+    assert_eq!(tags, expected);
+    assert!(
+        echoed
+            .windows(2)
+            .all(|pair| pair[0]["id"].as_i64() < pair[1]["id"].as_i64())
+    );
+    assert_eq!(refused.unwrap()["client_id"], "empty");
+
+    let history = app.history(&alice, bob.id).await;
+    let stored: Vec<_> = history
+        .iter()
+        .map(|m| m["content"].as_str().unwrap().to_owned())
+        .collect();
+    let sent: Vec<_> = (0..SENT).map(|n| format!("message {n}")).collect();
+    assert_eq!(stored, sent);
+    app.shutdown().await;
+}
