@@ -63,6 +63,14 @@ pub struct Config {
     #[arg(skip = Duration::from_secs(20))]
     pub ping_interval: Duration,
 
+    /// Presence changes within this long of the last announcement are
+    /// gathered into one frame, so that a whole office reconnecting costs
+    /// each socket a few frames, not one per person. The first change after
+    /// a quiet interval goes out at once. Tests set zero: every change at
+    /// once, alone.
+    #[arg(skip = Duration::from_secs(1))]
+    pub presence_interval: Duration,
+
     /// Login attempts allowed in a burst per username, and four times as
     /// many per client address, before answers turn to 429; one attempt is
     /// regained every 12 seconds. Raise it when many people share one

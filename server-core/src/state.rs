@@ -134,7 +134,11 @@ impl AppState {
             .subscribe()
             .await
             .map_err(|e| StartError::Bus(e.to_string()))?;
-        tokio::spawn(fanout::run(subscription, registry.clone()));
+        tokio::spawn(fanout::run(
+            subscription,
+            registry.clone(),
+            config.presence_interval,
+        ));
         tokio::spawn(publish(backends.committed, backends.bus.clone()));
 
         Ok(Self {

@@ -499,11 +499,19 @@ function main() {
     typingIn.update(key, frame.sender_id, Boolean(frame.is_typing));
   });
 
+  /** One person's presence changed; true if they are someone we know. */
+  function presenceChanged(change) {
+    if (change.user_id === meId) return true;
+    if (!change.is_online) typingIn.clearSender(change.user_id);
+    return people.setPresence(change.user_id, change.is_online, change.last_seen);
+  }
+  // Unknown ids: people who registered after the list was loaded.
   socket.on("presence", (frame) => {
-    if (frame.user_id === meId) return;
-    // Unknown id: someone registered after the list was loaded.
-    if (!people.setPresence(frame.user_id, frame.is_online, frame.last_seen)) loader.people().catch(() => {});
-    if (!frame.is_online) typingIn.clearSender(frame.user_id);
+    if (!presenceChanged(frame)) loader.people().catch(() => {});
+  });
+  socket.on("presence_batch", (frame) => {
+    const unknown = frame.users.filter((change) => !presenceChanged(change));
+    if (unknown.length) loader.people().catch(() => {});
   });
 
   socket.on("user_updated", (frame) => {

@@ -330,6 +330,14 @@ fn example(direction: Direction, name: &str) -> Option<Value> {
         (Direction::Out, "presence") => {
             json!({"type": "presence", "user_id": 2, "is_online": false, "last_seen": timestamp})
         }
+        (Direction::Out, "presence_batch") => json!({
+            "type": "presence_batch",
+            "users": [
+                {"user_id": 2, "is_online": true, "last_seen": null},
+                {"user_id": 5, "is_online": true, "last_seen": null},
+                {"user_id": 9, "is_online": false, "last_seen": timestamp},
+            ],
+        }),
         (Direction::Out, "user_updated") => json!({
             "type": "user_updated", "user_id": 2,
             "profile_pic": "static/uploads/2_9b1e0c_me.png", "about": "Maths, room 12",

@@ -94,10 +94,12 @@ pub enum ServerEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
     },
-    Presence {
-        user_id: UserId,
-        is_online: bool,
-        last_seen: Option<String>,
+    Presence(PresenceChange),
+    /// Ours: several people came online or went offline within a moment of
+    /// each other (a whole office reconnecting after a restart): one frame
+    /// for all of them, in the order they changed.
+    PresenceBatch {
+        users: Vec<PresenceChange>,
     },
     /// Ours: someone's picture or About changed.
     UserUpdated {
@@ -107,15 +109,27 @@ pub enum ServerEvent {
     },
     /// Ours: the backfill asked for with `/ws?after=` is done (or, with
     /// `sync=1`, where the log stands): live frames follow.
-    Synced { seq: Seq },
+    Synced {
+        seq: Seq,
+    },
     /// Ours: too much was missed to backfill; reload over HTTP.
-    Reset { seq: Seq },
+    Reset {
+        seq: Seq,
+    },
     Error {
         detail: String,
         /// Ours: the `client_id` of the frame that failed, if it had one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
+}
+
+/// Someone came online, or went offline (with when).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PresenceChange {
+    pub user_id: UserId,
+    pub is_online: bool,
+    pub last_seen: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -47,6 +47,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 fn test_config(dir: &TempDir) -> Config {
     let mut config = Config::new(dir.path());
     config.bind = "127.0.0.1:0".parse().expect("address");
+    // Each presence change announced at once, alone, so that tests can
+    // wait for the one they expect; gathering has tests of its own.
+    config.presence_interval = std::time::Duration::ZERO;
     config
 }
 

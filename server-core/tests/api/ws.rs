@@ -694,3 +694,32 @@ async fn messages_sent_back_to_back_are_stored_and_echoed_in_the_order_sent() {
     assert_eq!(stored, sent);
     app.shutdown().await;
 }
+
+/// People coming online together are announced together: the first at
+/// once, those within the next interval in one `presence_batch`.
+#[tokio::test]
+async fn people_coming_online_together_are_announced_in_one_frame() {
+    let app = spawn_app_with(|config| config.presence_interval = Duration::from_secs(2)).await;
+    let watcher = app.user("watcher").await;
+    let others = [
+        app.user("ann").await,
+        app.user("ben").await,
+        app.user("cat").await,
+    ];
+    let mut ws = app.ws_online(&watcher).await;
+
+    let mut sockets = Vec::new();
+    for person in &others {
+        sockets.push(app.ws(&person.token).await);
+    }
+
+    let frame = ws.next_json().await;
+    assert_eq!(frame["type"], "presence_batch", "{frame}");
+    let announced: Vec<Value> = frame["users"].as_array().expect("users").clone();
+    let expected: Vec<Value> = others
+        .iter()
+        .map(|person| json!({"user_id": person.id, "is_online": true, "last_seen": null}))
+        .collect();
+    assert_eq!(announced, expected);
+    app.shutdown().await;
+}

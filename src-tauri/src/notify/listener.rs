@@ -118,7 +118,8 @@ impl Listener {
             | ServerEvent::Read { .. }
             | ServerEvent::Delivered { .. }
             | ServerEvent::Typing { .. }
-            | ServerEvent::Presence { .. }
+            | ServerEvent::Presence(_)
+            | ServerEvent::PresenceBatch { .. }
             | ServerEvent::Synced { .. }
             | ServerEvent::Reset { .. }
             | ServerEvent::Error { .. } => {}
