@@ -510,7 +510,11 @@ function main() {
     if (!presenceChanged(frame)) loader.people().catch(() => {});
   });
   socket.on("presence_batch", (frame) => {
-    const unknown = frame.users.filter((change) => !presenceChanged(change));
+    const changes = [
+      ...frame.online.map((id) => ({ user_id: id, is_online: true, last_seen: null })),
+      ...frame.offline.map((gone) => ({ ...gone, is_online: false })),
+    ];
+    const unknown = changes.filter((change) => !presenceChanged(change));
     if (unknown.length) loader.people().catch(() => {});
   });
 

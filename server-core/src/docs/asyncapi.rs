@@ -332,11 +332,8 @@ fn example(direction: Direction, name: &str) -> Option<Value> {
         }
         (Direction::Out, "presence_batch") => json!({
             "type": "presence_batch",
-            "users": [
-                {"user_id": 2, "is_online": true, "last_seen": null},
-                {"user_id": 5, "is_online": true, "last_seen": null},
-                {"user_id": 9, "is_online": false, "last_seen": timestamp},
-            ],
+            "online": [2, 5, 7],
+            "offline": [{"user_id": 9, "last_seen": timestamp}],
         }),
         (Direction::Out, "user_updated") => json!({
             "type": "user_updated", "user_id": 2,

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use tokio::time::{Instant, sleep_until};
 
 use super::{
-    protocol::{PresenceChange, ServerEvent},
+    protocol::{PresenceChange, ServerEvent, WentOffline},
     registry::{Delivery, Outgoing, Registry},
 };
 use crate::{
@@ -88,13 +88,23 @@ impl Gathered {
     /// or a batch.
     fn flush(&mut self, now: Instant) -> Option<ServerEvent> {
         self.index.clear();
-        let mut users = std::mem::take(&mut self.waiting);
+        let mut changes = std::mem::take(&mut self.waiting);
         self.last_sent = Some(now);
-        match users.len() {
-            0 => None,
-            1 => users.pop().map(ServerEvent::Presence),
-            _ => Some(ServerEvent::PresenceBatch { users }),
+        if changes.len() <= 1 {
+            return changes.pop().map(ServerEvent::Presence);
         }
+        let (online, offline): (Vec<_>, Vec<_>) =
+            changes.into_iter().partition(|change| change.is_online);
+        Some(ServerEvent::PresenceBatch {
+            online: online.into_iter().map(|change| change.user_id).collect(),
+            offline: offline
+                .into_iter()
+                .map(|change| WentOffline {
+                    user_id: change.user_id,
+                    last_seen: change.last_seen,
+                })
+                .collect(),
+        })
     }
 }
 
@@ -208,7 +218,11 @@ mod tests {
         assert_eq!(
             batch,
             Some(ServerEvent::PresenceBatch {
-                users: vec![change(2, true), change(3, false), change(4, true)],
+                online: vec![2, 4],
+                offline: vec![WentOffline {
+                    user_id: 3,
+                    last_seen: change(3, false).last_seen,
+                }],
             })
         );
         assert_eq!(gathered.due(), None);

@@ -96,10 +96,13 @@ pub enum ServerEvent {
     },
     Presence(PresenceChange),
     /// Ours: several people came online or went offline within a moment of
-    /// each other (a whole office reconnecting after a restart): one frame
-    /// for all of them, in the order they changed.
+    /// each other (a whole office reconnecting after a restart): one small
+    /// frame for all of them.
     PresenceBatch {
-        users: Vec<PresenceChange>,
+        /// Who came online.
+        online: Vec<UserId>,
+        /// Who went offline, and when.
+        offline: Vec<WentOffline>,
     },
     /// Ours: someone's picture or About changed.
     UserUpdated {
@@ -129,6 +132,12 @@ pub enum ServerEvent {
 pub struct PresenceChange {
     pub user_id: UserId,
     pub is_online: bool,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WentOffline {
+    pub user_id: UserId,
     pub last_seen: Option<String>,
 }
 
