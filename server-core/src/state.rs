@@ -17,7 +17,7 @@ use crate::{
     files::Files,
     metrics::{Metrics, WriterMetrics},
     presence::{LocalPresence, Presence},
-    store::{Committed, Store},
+    store::{Body, Change, Committed, Store},
     ws::{fanout, registry::Registry},
 };
 
@@ -139,7 +139,11 @@ impl AppState {
             registry.clone(),
             config.presence_interval,
         ));
-        tokio::spawn(publish(backends.committed, backends.bus.clone()));
+        tokio::spawn(publish(
+            backends.committed,
+            backends.bus.clone(),
+            metrics.clone(),
+        ));
 
         Ok(Self {
             config,
@@ -156,10 +160,17 @@ impl AppState {
     }
 }
 
-/// Publishes committed events one at a time, so in the order of the log.
-/// Ends when the store is gone.
-async fn publish(committed: flume::Receiver<Committed>, bus: Arc<dyn Bus>) {
+/// Publishes committed events one at a time, so in the order of the log,
+/// counting the messages among them: every one committed passes here once,
+/// whether or not its sender is still there to hear of it. Ends when the
+/// store is gone.
+async fn publish(committed: flume::Receiver<Committed>, bus: Arc<dyn Bus>, metrics: Arc<Metrics>) {
     while let Ok(event) = committed.recv_async().await {
+        if let Change::Posted(message) = &event.change
+            && matches!(message.body, Body::Text(_) | Body::File(_))
+        {
+            metrics.message_stored();
+        }
         if let Err(e) = bus
             .publish(crate::bus::Event::Conversation(Box::new(event)))
             .await

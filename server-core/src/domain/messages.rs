@@ -87,14 +87,11 @@ pub async fn queue(
                 seq,
                 conversation,
                 message,
-            } => {
-                state.metrics.message_stored();
-                Ok(Sent {
-                    message,
-                    conversation,
-                    seq: Some(seq),
-                })
-            }
+            } => Ok(Sent {
+                message,
+                conversation,
+                seq: Some(seq),
+            }),
             Posted::Duplicate(message) => {
                 let conversation = state
                     .store
