@@ -35,6 +35,9 @@ pub enum AppError {
     Forbidden(&'static str),
     #[error("{0}")]
     NotFound(&'static str),
+    /// At odds with what is stored.
+    #[error("{0}")]
+    Conflict(&'static str),
     /// A well-formed request that breaks a rule ("User exists", a too-short
     /// password...).
     #[error("{0}")]
@@ -76,6 +79,7 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -98,6 +102,7 @@ impl AppError {
             Self::Unauthorized(_)
             | Self::Forbidden(_)
             | Self::NotFound(_)
+            | Self::Conflict(_)
             | Self::BadRequest(_)
             | Self::Unprocessable(_)
             | Self::TooLarge(_)
@@ -143,6 +148,8 @@ impl From<DomainError> for AppError {
             DomainError::Invalid(detail) => Self::BadRequest(detail),
             DomainError::NotFound(detail) => Self::NotFound(detail),
             DomainError::Forbidden(detail) => Self::Forbidden(detail),
+            DomainError::Conflict(detail) => Self::Conflict(detail),
+            DomainError::Unprocessable(detail) => Self::Unprocessable(detail.into()),
             DomainError::Unsupported(detail) => Self::UnsupportedMedia(detail),
             DomainError::Unavailable(cause) => Self::Internal(cause),
             DomainError::Busy(detail) => Self::Unavailable(detail),

@@ -52,12 +52,33 @@ pub enum StoreError {
     NotARoom,
     #[error("the last admin must hand the role on first")]
     LastAdmin,
+    /// A reply to a message that is not there to reply to: in another
+    /// conversation, not visible to the sender, a notice or deleted.
+    #[error("no such message to reply to")]
+    ReplyTargetNotFound,
+    /// `@room` from a member who is not an admin of a conversation of more
+    /// than [`LARGE_CONVERSATION`] members.
+    #[error("only admins may notify everyone in a conversation this large")]
+    RoomMentionNotAllowed,
+    #[error("notices and deleted messages cannot be reacted to")]
+    NotReactable,
+    /// A message has [`MAX_REACTIONS`] different emoji already.
+    #[error("too many different reactions")]
+    TooManyReactions,
     /// The database failed or is shutting down.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Most different emoji one message may carry.
+pub const MAX_REACTIONS: usize = 20;
+/// In a conversation of more members than this, only its admins may
+/// notify everyone with `@room`.
+pub const LARGE_CONVERSATION: usize = 50;
+/// Most characters of a quoted text's first line.
+pub const EXCERPT_CHARS: usize = 140;
 
 /// A queued write: completes once it is committed (or has failed).
 pub type Pending<T> = futures_util::future::BoxFuture<'static, StoreResult<T>>;
@@ -141,6 +162,57 @@ pub struct Message {
     /// The sender's own id for the message, if it gave one: a resend with
     /// the same id is the same message.
     pub client_id: Option<String>,
+    /// The message this one replies to, as that one is now.
+    pub reply_to: Option<Quote>,
+    /// The members its text names with `@username` (when it was posted or
+    /// last edited), ascending.
+    pub mentions: Vec<UserId>,
+    /// Its text says `@room` or `@everyone`, and its sender may.
+    pub mentions_room: bool,
+    /// In the order of each emoji's first reaction.
+    pub reactions: Vec<Reaction>,
+}
+
+/// What a reply shows of the message it answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub message_id: MessageId,
+    pub sender_id: UserId,
+    pub quoted: Quoted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Quoted {
+    /// The [`excerpt`] of its text.
+    Text(String),
+    /// Its file's name.
+    File(String),
+    Deleted,
+}
+
+/// One emoji on a message and who reacted with it, in the order they did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Reaction {
+    #[schema(example = "👍")]
+    pub emoji: String,
+    pub user_ids: Vec<UserId>,
+}
+
+/// What a quote shows of a text: its first line that is not blank, cut
+/// to [`EXCERPT_CHARS`] characters with "…" when longer. It depends only
+/// on the text's first `EXCERPT_CHARS + 2` characters once leading blank
+/// lines are gone (a line ending may be `\r\n`), so a store need read no
+/// more.
+pub fn excerpt(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim_start)
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
+    match line.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line.trim_end().to_owned(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -213,6 +285,13 @@ pub enum Change {
         user_id: UserId,
         message_id: MessageId,
     },
+    /// `user_id` added (or took back) a reaction.
+    Reacted {
+        message_id: MessageId,
+        user_id: UserId,
+        emoji: String,
+        added: bool,
+    },
 }
 
 /// What to create.
@@ -246,6 +325,8 @@ pub struct Summary {
     pub role: Role,
     pub last_read: MessageId,
     pub unread: u64,
+    /// Of the unread, those that mention this member or the room.
+    pub unread_mentions: u64,
     pub last_message: Option<Message>,
 }
 
@@ -286,6 +367,8 @@ pub struct NewMessage {
     pub sender: UserId,
     pub body: Body,
     pub client_id: Option<String>,
+    /// The message in the same conversation it answers.
+    pub reply_to: Option<MessageId>,
 }
 
 /// What storing a message did.
@@ -367,8 +450,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<ConversationId>>;
     async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>>;
 
-    /// Stores a message from a member of the conversation. Returns once it
-    /// is committed.
+    /// Stores a message from a member of the conversation. Its text's
+    /// mentions are found with [`crate::domain::mentions::parse`] and kept for the
+    /// members they name; `@room` follows the rule of
+    /// [`LARGE_CONVERSATION`]. A reply must be to a text or file the sender
+    /// can see in the same conversation. Returns once it is committed.
     async fn post_message(&self, message: NewMessage, at: DateTime<Utc>) -> StoreResult<Posted> {
         self.queue_message(message, at).await?.await
     }
@@ -381,7 +467,8 @@ pub trait Store: Send + Sync + 'static {
         message: NewMessage,
         at: DateTime<Utc>,
     ) -> StoreResult<Pending<Posted>>;
-    /// Replaces the text of a message; only its sender may.
+    /// Replaces the text of a message, and its mentions; only its sender
+    /// may.
     async fn edit_message(
         &self,
         editor: UserId,
@@ -422,6 +509,20 @@ pub trait Store: Send + Sync + 'static {
         id: MessageId,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<String>>;
+    /// Adds `user`'s reaction `emoji` to a message (`added`), or takes it
+    /// back; who may is as for reading it, and `conversation`, if given,
+    /// must be the message's. Adding what is there, or taking back what is
+    /// not, changes nothing and logs nothing. Returns the message's
+    /// reactions after.
+    async fn react(
+        &self,
+        user: UserId,
+        conversation: Option<ConversationId>,
+        message: MessageId,
+        emoji: &str,
+        added: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Reaction>>;
     /// Moves `user`'s read position forward to `message` (and their
     /// delivery position with it).
     async fn mark_read(
@@ -482,4 +583,48 @@ pub fn now() -> DateTime<Utc> {
     let now = Utc::now();
     let micros = now.timestamp_micros();
     DateTime::from_timestamp_micros(micros).unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_is_the_first_line_that_is_not_blank() {
+        assert_eq!(excerpt("hello\nworld"), "hello");
+        assert_eq!(excerpt("\n  \r\n  hi there  \r\nmore"), "hi there");
+        assert_eq!(excerpt("one line"), "one line");
+    }
+
+    #[test]
+    fn an_excerpt_needs_only_the_start_of_a_text() {
+        let line = "x".repeat(EXCERPT_CHARS);
+        for text in [
+            format!("{line}\r\nnext"),
+            format!("{line}y\r\nnext"),
+            format!("{line}yz"),
+            format!("\n\n{line}\nnext"),
+        ] {
+            let start: String = text
+                .trim_start_matches(['\n', '\r', ' ', '\t'])
+                .chars()
+                .take(EXCERPT_CHARS + 2)
+                .collect();
+            assert_eq!(excerpt(&start), excerpt(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_on_a_character_with_an_ellipsis() {
+        let exact = "é".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(&exact), exact, "at the limit, whole");
+
+        let long = format!("{}{}", "ü".repeat(EXCERPT_CHARS), "tail");
+        let cut = excerpt(&long);
+
+        assert_eq!(cut, format!("{}…", "ü".repeat(EXCERPT_CHARS)));
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
+        let emoji = "👍🏽".repeat(EXCERPT_CHARS);
+        assert!(excerpt(&emoji).ends_with('…'));
+    }
 }

@@ -6,13 +6,17 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::conversations::{
-    self as read, Membership, direct_key, find_direct, load, member, membership, message,
-    newest_message, shares_receipts,
+    self as read, Membership, direct_key, fill_in, find_direct, load, member, membership, message,
+    newest_message, reactions, shares_receipts,
 };
-use crate::store::{
-    Body, Change, Committed, Conversation, ConversationId, ConversationKind, MembershipChange,
-    Message, MessageId, NewConversation, NewMessage, Notice, NoticeAction, Posted, Role, Seq,
-    StoreError, StoreResult, UserId, timestamp,
+use crate::{
+    domain::mentions,
+    store::{
+        Body, Change, Committed, Conversation, ConversationId, ConversationKind,
+        LARGE_CONVERSATION, MAX_REACTIONS, MembershipChange, Message, MessageId, NewConversation,
+        NewMessage, Notice, NoticeAction, Posted, Quote, Quoted, Reaction, Role, Seq, StoreError,
+        StoreResult, UserId, excerpt, timestamp,
+    },
 };
 
 fn user_exists(conn: &Connection, user: UserId) -> StoreResult<bool> {
@@ -32,23 +36,41 @@ fn log_event(
     user: Option<UserId>,
     at: DateTime<Utc>,
 ) -> StoreResult<Seq> {
+    log_event_with(conn, conversation, kind, message, user, None, at)
+}
+
+/// [`log_event`] for an event that carries an emoji.
+fn log_event_with(
+    conn: &Connection,
+    conversation: ConversationId,
+    kind: &str,
+    message: MessageId,
+    user: Option<UserId>,
+    emoji: Option<&str>,
+    at: DateTime<Utc>,
+) -> StoreResult<Seq> {
     conn.prepare_cached(
-        "INSERT INTO events (conversation_id, kind, message_id, user_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO events (conversation_id, kind, message_id, user_id, emoji, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![conversation, kind, message, user, timestamp(at)])?;
+    .execute(params![
+        conversation,
+        kind,
+        message,
+        user,
+        emoji,
+        timestamp(at)
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
 fn insert_message(
     conn: &Connection,
-    conversation: ConversationId,
-    sender: UserId,
-    body: &Body,
-    client_id: Option<&str>,
+    new: &NewMessage,
+    mentions_room: bool,
     at: DateTime<Utc>,
 ) -> StoreResult<MessageId> {
-    let (kind, content, file, notice) = match body {
+    let (kind, content, file, notice) = match &new.body {
         Body::Text(text) => ("text", Some(text.as_str()), None, None),
         Body::File(file) => ("file", None, Some(file), None),
         Body::Notice(notice) => (
@@ -61,12 +83,13 @@ fn insert_message(
     };
     conn.prepare_cached(
         "INSERT INTO messages (conversation_id, sender_id, kind, content, file_path, file_name,
-                               file_size, mime_type, notice, created_at, client_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                               file_size, mime_type, notice, created_at, client_id, reply_to,
+                               mentions_room)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
-        conversation,
-        sender,
+        new.conversation,
+        new.sender,
         kind,
         content,
         file.map(|f| &f.path),
@@ -75,9 +98,74 @@ fn insert_message(
         file.map(|f| &f.mime_type),
         notice,
         timestamp(at),
-        client_id,
+        new.client_id,
+        new.reply_to,
+        mentions_room,
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Who `text`, by `author`, mentions in `conversation`: the members it
+/// names, ascending, and whether it notifies the room. Costs no query for
+/// a text that names no one.
+fn resolve_mentions(
+    conn: &Connection,
+    conversation: &Conversation,
+    author: &Membership,
+    text: &str,
+) -> StoreResult<(Vec<UserId>, bool)> {
+    let wanted = mentions::parse(text);
+    // In a direct conversation, "@room" is plain text.
+    let room = wanted.room && conversation.kind != ConversationKind::Direct;
+    if room && conversation.members.len() > LARGE_CONVERSATION && author.role != Role::Admin {
+        return Err(StoreError::RoomMentionNotAllowed);
+    }
+    if wanted.names.is_empty() {
+        return Ok((Vec::new(), room));
+    }
+    let names = serde_json::to_string(&wanted.names).expect("names serialize");
+    let members = conn
+        .prepare_cached(
+            "SELECT cm.user_id FROM users u
+             JOIN conversation_members cm ON cm.user_id = u.id AND cm.conversation_id = ?1
+             WHERE u.username IN (SELECT value FROM json_each(?2)) AND cm.left_seq IS NULL
+             ORDER BY cm.user_id",
+        )?
+        .query_map(params![conversation.id, names], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok((members, room))
+}
+
+fn store_mentions(conn: &Connection, message: MessageId, users: &[UserId]) -> StoreResult<()> {
+    let mut insert =
+        conn.prepare_cached("INSERT INTO mentions (message_id, user_id) VALUES (?1, ?2)")?;
+    for user in users {
+        insert.execute(params![message, user])?;
+    }
+    Ok(())
+}
+
+/// The quote of the message `reply_to`, which must be a text or file that
+/// `author` sees in `conversation`.
+fn quote(
+    conn: &Connection,
+    conversation: ConversationId,
+    author: &Membership,
+    reply_to: MessageId,
+) -> StoreResult<Quote> {
+    let original = message(conn, reply_to)?
+        .filter(|m| m.conversation_id == conversation && m.id > author.history_from)
+        .ok_or(StoreError::ReplyTargetNotFound)?;
+    let quoted = match original.body {
+        Body::Text(text) => Quoted::Text(excerpt(&text)),
+        Body::File(file) => Quoted::File(file.name),
+        Body::Notice(_) | Body::Deleted => return Err(StoreError::ReplyTargetNotFound),
+    };
+    Ok(Quote {
+        message_id: original.id,
+        sender_id: original.sender_id,
+        quoted,
+    })
 }
 
 /// An event for everyone in the conversation now, and `also` (one who just
@@ -141,18 +229,22 @@ pub fn post(conn: &Connection, new: NewMessage, at: DateTime<Utc>) -> StoreResul
             .query_row(params![new.sender, client_id], |row| row.get(0))
             .optional()?;
         if let Some(earlier) = earlier.and_then(|id| message(conn, id).transpose()) {
-            return Ok(Posted::Duplicate(earlier?));
+            let mut earlier = earlier?;
+            fill_in(conn, &mut [&mut earlier])?;
+            return Ok(Posted::Duplicate(earlier));
         }
     }
-    let (conversation, _) = membership(conn, new.sender, new.conversation)?;
-    let id = insert_message(
-        conn,
-        conversation.id,
-        new.sender,
-        &new.body,
-        new.client_id.as_deref(),
-        at,
-    )?;
+    let (conversation, standing) = membership(conn, new.sender, new.conversation)?;
+    let reply_to = new
+        .reply_to
+        .map(|id| quote(conn, conversation.id, &standing, id))
+        .transpose()?;
+    let (mentions, mentions_room) = match &new.body {
+        Body::Text(text) => resolve_mentions(conn, &conversation, &standing, text)?,
+        Body::File(_) | Body::Notice(_) | Body::Deleted => (Vec::new(), false),
+    };
+    let id = insert_message(conn, &new, mentions_room, at)?;
+    store_mentions(conn, id, &mentions)?;
     let seq = log_event(conn, conversation.id, "posted", id, None, at)?;
     let message = Message {
         id,
@@ -163,6 +255,10 @@ pub fn post(conn: &Connection, new: NewMessage, at: DateTime<Utc>) -> StoreResul
         edited_at: None,
         deleted_at: None,
         client_id: new.client_id,
+        reply_to,
+        mentions,
+        mentions_room,
+        reactions: Vec::new(),
     };
     Ok(Posted::New {
         seq,
@@ -178,21 +274,27 @@ pub fn edit(
     content: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<Committed> {
-    let mut message = message(conn, id)?
+    let original = message(conn, id)?
         .filter(|m| m.deleted_at.is_none())
         .ok_or(StoreError::MessageNotFound)?;
-    if message.sender_id != editor {
+    if original.sender_id != editor {
         return Err(StoreError::NotYourMessage);
     }
-    membership(conn, editor, message.conversation_id)?;
-    if !matches!(message.body, Body::Text(_)) {
+    let (conversation, standing) = membership(conn, editor, original.conversation_id)?;
+    if !matches!(original.body, Body::Text(_)) {
         return Err(StoreError::NotEditable);
     }
-    conn.prepare_cached("UPDATE messages SET content = ?1, edited_at = ?2 WHERE id = ?3")?
-        .execute(params![content, timestamp(at), id])?;
-    let seq = log_event(conn, message.conversation_id, "edited", id, None, at)?;
-    message.body = Body::Text(content.to_owned());
-    message.edited_at = Some(at);
+    let (mentions, mentions_room) = resolve_mentions(conn, &conversation, &standing, content)?;
+    conn.prepare_cached(
+        "UPDATE messages SET content = ?1, edited_at = ?2, mentions_room = ?3 WHERE id = ?4",
+    )?
+    .execute(params![content, timestamp(at), mentions_room, id])?;
+    conn.prepare_cached("DELETE FROM mentions WHERE message_id = ?1")?
+        .execute([id])?;
+    store_mentions(conn, id, &mentions)?;
+    let seq = log_event(conn, conversation.id, "edited", id, None, at)?;
+    let mut message = message(conn, id)?.ok_or(StoreError::MessageNotFound)?;
+    fill_in(conn, &mut [&mut message])?;
     committed(
         conn,
         message.conversation_id,
@@ -227,12 +329,19 @@ pub fn delete(
         Body::File(file) => Some(file.path),
         Body::Text(_) | Body::Deleted => None,
     };
+    // Nothing of what it said stays: not who it named, answered or moved
+    // to react.
     conn.prepare_cached(
         "UPDATE messages SET kind = 'deleted', content = NULL, file_path = NULL,
-                file_name = NULL, file_size = NULL, mime_type = NULL, deleted_at = ?1
+                file_name = NULL, file_size = NULL, mime_type = NULL, deleted_at = ?1,
+                reply_to = NULL, mentions_room = 0
          WHERE id = ?2",
     )?
     .execute(params![timestamp(at), id])?;
+    conn.prepare_cached("DELETE FROM mentions WHERE message_id = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM reactions WHERE message_id = ?1")?
+        .execute([id])?;
     let seq = log_event(conn, conversation.id, "deleted", id, Some(user), at)?;
     let event = committed(
         conn,
@@ -246,6 +355,70 @@ pub fn delete(
         None,
     )?;
     Ok((file, event))
+}
+
+/// Adds or takes back `user`'s reaction; the message's reactions after,
+/// and the event if anything changed.
+pub fn react(
+    conn: &Connection,
+    user: UserId,
+    conversation: Option<ConversationId>,
+    id: MessageId,
+    emoji: &str,
+    added: bool,
+    at: DateTime<Utc>,
+) -> StoreResult<(Vec<Reaction>, Option<Committed>)> {
+    let message = message(conn, id)?
+        .filter(|m| conversation.is_none_or(|c| c == m.conversation_id))
+        .ok_or(StoreError::MessageNotFound)?;
+    let (conversation, standing) = membership(conn, user, message.conversation_id)?;
+    if message.id <= standing.history_from {
+        return Err(StoreError::MessageNotFound);
+    }
+    if !matches!(message.body, Body::Text(_) | Body::File(_)) {
+        return Err(StoreError::NotReactable);
+    }
+    let changed = if added {
+        let (kinds, present): (usize, bool) = conn
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT emoji), COALESCE(MAX(emoji = ?2), 0) FROM reactions
+                 WHERE message_id = ?1",
+            )?
+            .query_row(params![id, emoji], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        if !present && kinds >= MAX_REACTIONS {
+            return Err(StoreError::TooManyReactions);
+        }
+        conn.prepare_cached(
+            "INSERT INTO reactions (message_id, user_id, emoji, created_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![id, user, emoji, timestamp(at)])?
+    } else {
+        conn.prepare_cached(
+            "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND emoji = ?3",
+        )?
+        .execute(params![id, user, emoji])?
+    };
+    let event = if changed > 0 {
+        let kind = if added { "reacted" } else { "unreacted" };
+        let seq = log_event_with(conn, conversation.id, kind, id, Some(user), Some(emoji), at)?;
+        let change = Change::Reacted {
+            message_id: id,
+            user_id: user,
+            emoji: emoji.to_owned(),
+            added,
+        };
+        Some(Committed {
+            seq,
+            audience: conversation.members.clone(),
+            conversation,
+            at,
+            change,
+        })
+    } else {
+        None
+    };
+    Ok((reactions(conn, id)?, event))
 }
 
 /// Moves a read (or delivery) position forward, never past the newest
@@ -341,22 +514,32 @@ fn notice(
     title: Option<String>,
     at: DateTime<Utc>,
 ) -> StoreResult<(Seq, Message)> {
-    let body = Body::Notice(Notice {
-        action,
-        user_id,
-        title,
-    });
-    let id = insert_message(conn, conversation, actor, &body, None, at)?;
+    let new = NewMessage {
+        conversation,
+        sender: actor,
+        body: Body::Notice(Notice {
+            action,
+            user_id,
+            title,
+        }),
+        client_id: None,
+        reply_to: None,
+    };
+    let id = insert_message(conn, &new, false, at)?;
     let seq = log_event(conn, conversation, "posted", id, None, at)?;
     let message = Message {
         id,
         conversation_id: conversation,
         sender_id: actor,
-        body,
+        body: new.body,
         created_at: at,
         edited_at: None,
         deleted_at: None,
         client_id: None,
+        reply_to: None,
+        mentions: Vec::new(),
+        mentions_room: false,
+        reactions: Vec::new(),
     };
     Ok((seq, message))
 }

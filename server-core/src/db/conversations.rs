@@ -9,16 +9,17 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{
-    Backfill, Body, Change, Committed, Conversation, ConversationId, ConversationKind, FileMeta,
-    MemberInfo, Message, MessageId, Notice, Page, Role, RoomListing, Seq, StoreError, StoreResult,
-    Summary, UserId, parse_timestamp,
+    Backfill, Body, Change, Committed, Conversation, ConversationId, ConversationKind,
+    EXCERPT_CHARS, FileMeta, MemberInfo, Message, MessageId, Notice, Page, Quote, Quoted, Reaction,
+    Role, RoomListing, Seq, StoreError, StoreResult, Summary, UserId, excerpt, parse_timestamp,
 };
 
 pub const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.kind, m.content, \
      m.file_path, m.file_name, m.file_size, m.mime_type, m.notice, m.created_at, m.edited_at, \
-     m.deleted_at, m.client_id";
+     m.deleted_at, m.client_id, m.mentions_room";
 
-/// Reads a row that starts with [`MESSAGE_COLUMNS`].
+/// Reads a row that starts with [`MESSAGE_COLUMNS`]: what the messages
+/// table holds; [`fill_in`] adds the rest.
 pub fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let kind: String = row.get(3)?;
     let body = match kind.as_str() {
@@ -50,7 +51,117 @@ pub fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         edited_at: optional_time(row, 11)?,
         deleted_at: optional_time(row, 12)?,
         client_id: row.get(13)?,
+        reply_to: None,
+        mentions: Vec::new(),
+        mentions_room: row.get(14)?,
+        reactions: Vec::new(),
     })
+}
+
+/// Adds to messages read with [`message_row`] what other rows hold: the
+/// quote of what each replies to, its mentions and its reactions. A few
+/// queries whatever the number of messages, so that a page or a backfill
+/// costs no query per message. A message may appear more than once.
+pub fn fill_in(conn: &Connection, messages: &mut [&mut Message]) -> StoreResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut at: HashMap<MessageId, Vec<usize>> = HashMap::new();
+    for (index, message) in messages.iter().enumerate() {
+        at.entry(message.id).or_default().push(index);
+    }
+    let ids = id_list(at.keys().copied());
+    // Only a text with an '@' can mention anyone.
+    let mentioning = id_list(
+        messages
+            .iter()
+            .filter(|message| matches!(&message.body, Body::Text(text) if text.contains('@')))
+            .map(|message| message.id),
+    );
+    let mut each = |id: MessageId, f: &mut dyn FnMut(&mut Message)| {
+        for &index in at.get(&id).into_iter().flatten() {
+            f(&mut *messages[index]);
+        }
+    };
+
+    let mut reactions = conn.prepare_cached(
+        "SELECT message_id, emoji, user_id FROM reactions
+         WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY message_id, id",
+    )?;
+    let mut rows = reactions.query([&ids])?;
+    while let Some(row) = rows.next()? {
+        let (id, emoji, user): (MessageId, String, UserId) =
+            (row.get(0)?, row.get(1)?, row.get(2)?);
+        each(id, &mut |message| {
+            add_reaction(&mut message.reactions, &emoji, user)
+        });
+    }
+
+    // Only the start of a quoted text is read: all an excerpt needs.
+    let mut quotes = conn.prepare_cached(&format!(
+        "SELECT m.id, q.id, q.sender_id, q.kind,
+                substr(ltrim(q.content, char(9, 10, 13, 32)), 1, {}), q.file_name
+         FROM messages m JOIN messages q ON q.id = m.reply_to
+         WHERE m.id IN (SELECT value FROM json_each(?1))",
+        EXCERPT_CHARS + 2
+    ))?;
+    let mut rows = quotes.query([&ids])?;
+    while let Some(row) = rows.next()? {
+        let id: MessageId = row.get(0)?;
+        let kind: String = row.get(3)?;
+        let quote = Quote {
+            message_id: row.get(1)?,
+            sender_id: row.get(2)?,
+            quoted: match kind.as_str() {
+                "text" => Quoted::Text(excerpt(&row.get::<_, String>(4)?)),
+                "file" => Quoted::File(row.get::<_, Option<String>>(5)?.unwrap_or_default()),
+                // A notice cannot be replied to; a deleted message is gone.
+                _ => Quoted::Deleted,
+            },
+        };
+        each(id, &mut |message| message.reply_to = Some(quote.clone()));
+    }
+
+    if mentioning != "[]" {
+        let mut mentions = conn.prepare_cached(
+            "SELECT message_id, user_id FROM mentions
+             WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY message_id, user_id",
+        )?;
+        let mut rows = mentions.query([&mentioning])?;
+        while let Some(row) = rows.next()? {
+            let (id, user): (MessageId, UserId) = (row.get(0)?, row.get(1)?);
+            each(id, &mut |message| message.mentions.push(user));
+        }
+    }
+    Ok(())
+}
+
+/// Ids as a JSON array, for `json_each`: one parameter for any number.
+fn id_list(ids: impl Iterator<Item = MessageId>) -> String {
+    serde_json::to_string(&ids.collect::<Vec<_>>()).expect("ids serialize")
+}
+
+/// Adds `user`'s reaction to a message's, read in the order they came.
+fn add_reaction(reactions: &mut Vec<Reaction>, emoji: &str, user: UserId) {
+    match reactions.iter_mut().find(|r| r.emoji == emoji) {
+        Some(reaction) => reaction.user_ids.push(user),
+        None => reactions.push(Reaction {
+            emoji: emoji.to_owned(),
+            user_ids: vec![user],
+        }),
+    }
+}
+
+/// The reactions to one message.
+pub fn reactions(conn: &Connection, message: MessageId) -> StoreResult<Vec<Reaction>> {
+    let mut found = Vec::new();
+    let mut query = conn
+        .prepare_cached("SELECT emoji, user_id FROM reactions WHERE message_id = ?1 ORDER BY id")?;
+    let mut rows = query.query([message])?;
+    while let Some(row) = rows.next()? {
+        add_reaction(&mut found, &row.get::<_, String>(0)?, row.get(1)?);
+    }
+    Ok(found)
 }
 
 /// A timestamp column we wrote; a value that does not parse (which only a
@@ -233,6 +344,7 @@ pub fn history(
     if page.after.is_none() {
         messages.reverse();
     }
+    fill_in(conn, &mut messages.iter_mut().collect::<Vec<_>>())?;
     Ok((conversation, messages))
 }
 
@@ -249,11 +361,17 @@ fn summary_of(
         ))?
         .query_row(params![conversation.id, standing.history_from], message_row)
         .optional()?;
-    let unread: u64 = conn
+    // One walk over the unread messages counts both; the member's own
+    // mentions after the read position come by the index, once.
+    let (unread, unread_mentions): (u64, u64) = conn
         .prepare_cached(
-            "SELECT COUNT(*) FROM messages
-             WHERE conversation_id = ?1 AND id > ?2 AND sender_id <> ?3
-               AND kind IN ('text', 'file')",
+            "SELECT COUNT(*),
+                    COALESCE(SUM(m.mentions_room
+                                 OR m.id IN (SELECT message_id FROM mentions
+                                             WHERE user_id = ?3 AND message_id > ?2)), 0)
+             FROM messages m
+             WHERE m.conversation_id = ?1 AND m.id > ?2 AND m.sender_id <> ?3
+               AND m.kind IN ('text', 'file')",
         )?
         .query_row(
             params![
@@ -261,13 +379,14 @@ fn summary_of(
                 standing.last_read.max(standing.history_from),
                 user
             ],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
     Ok(Summary {
         conversation,
         role: standing.role,
         last_read: standing.last_read,
         unread,
+        unread_mentions,
         last_message,
     })
 }
@@ -288,6 +407,11 @@ pub fn summaries(conn: &Connection, user: UserId) -> StoreResult<Vec<Summary>> {
         let (conversation, standing) = membership(conn, user, id)?;
         summaries.push(summary_of(conn, user, conversation, standing)?);
     }
+    let mut last_messages: Vec<_> = summaries
+        .iter_mut()
+        .filter_map(|s| s.last_message.as_mut())
+        .collect();
+    fill_in(conn, &mut last_messages)?;
     summaries.sort_by_key(|s| {
         std::cmp::Reverse((
             s.last_message.as_ref().map_or(0, |m| m.id),
@@ -326,7 +450,12 @@ pub fn summary(
             })
         })?
         .collect::<Result<_, _>>()?;
-    Ok((summary_of(conn, user, conversation, standing)?, members))
+    let mut summary = summary_of(conn, user, conversation, standing)?;
+    fill_in(
+        conn,
+        &mut summary.last_message.iter_mut().collect::<Vec<_>>(),
+    )?;
+    Ok((summary, members))
 }
 
 pub fn open_rooms(conn: &Connection, user: UserId) -> StoreResult<Vec<RoomListing>> {
@@ -374,10 +503,12 @@ pub fn events_after(
         String,
         MessageId,
         Option<UserId>,
+        Option<String>,
         String,
     )> = conn
         .prepare_cached(
-            "SELECT e.seq, e.conversation_id, e.kind, e.message_id, e.user_id, e.created_at
+            "SELECT e.seq, e.conversation_id, e.kind, e.message_id, e.user_id, e.emoji,
+                    e.created_at
              FROM events e
              JOIN conversation_members cm
                ON cm.conversation_id = e.conversation_id AND cm.user_id = ?1
@@ -393,6 +524,7 @@ pub fn events_after(
                 row.get(3)?,
                 row.get(4)?,
                 row.get(5)?,
+                row.get(6)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
@@ -415,7 +547,7 @@ pub fn events_after(
     };
     let mut conversations: HashMap<ConversationId, Conversation> = HashMap::new();
     let mut events = Vec::with_capacity(rows.len());
-    for (seq, conversation_id, kind, message_id, user_id, created_at) in rows {
+    for (seq, conversation_id, kind, message_id, user_id, emoji, created_at) in rows {
         let change = match (kind.as_str(), user_id) {
             ("posted", _) => message(conn, message_id)?.map(Change::Posted),
             // An edit of a message deleted since is told by its deletion.
@@ -437,6 +569,14 @@ pub fn events_after(
                 user_id: recipient,
                 message_id,
             }),
+            (kind @ ("reacted" | "unreacted"), Some(reactor)) => {
+                emoji.map(|emoji| Change::Reacted {
+                    message_id,
+                    user_id: reactor,
+                    emoji,
+                    added: kind == "reacted",
+                })
+            }
             _ => None,
         };
         let Some(change) = change else { continue };
@@ -458,6 +598,17 @@ pub fn events_after(
             change,
         });
     }
+    let mut messages: Vec<_> = events
+        .iter_mut()
+        .filter_map(|event| match &mut event.change {
+            Change::Posted(message) | Change::Edited(message) => Some(message),
+            Change::Deleted { .. }
+            | Change::Read { .. }
+            | Change::Delivered { .. }
+            | Change::Reacted { .. } => None,
+        })
+        .collect();
+    fill_in(conn, &mut messages)?;
     Ok(Backfill {
         events,
         seq,

@@ -9,8 +9,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{Db, changes, conversations};
 use crate::store::{
     Backfill, Change, Committed, Conversation, ConversationId, MemberInfo, MembershipChange,
-    Message, MessageId, NewConversation, NewMessage, Page, Pending, Posted, RoomListing, Seq,
-    Session, SessionId, Store, StoreError, StoreResult, Summary, User, UserId, now,
+    Message, MessageId, NewConversation, NewMessage, Page, Pending, Posted, Reaction, RoomListing,
+    Seq, Session, SessionId, Store, StoreError, StoreResult, Summary, User, UserId, now,
     parse_timestamp, timestamp,
 };
 
@@ -359,6 +359,24 @@ impl Store for Db {
         self.write_logged(move |conn| {
             let (file, event) = changes::delete(conn, user, conversation, id, at)?;
             Ok((file, vec![event]))
+        })
+        .await
+    }
+
+    async fn react(
+        &self,
+        user: UserId,
+        conversation: Option<ConversationId>,
+        message: MessageId,
+        emoji: &str,
+        added: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Reaction>> {
+        let emoji = emoji.to_owned();
+        self.write_logged(move |conn| {
+            let (reactions, event) =
+                changes::react(conn, user, conversation, message, &emoji, added, at)?;
+            Ok((reactions, event.into_iter().collect()))
         })
         .await
     }

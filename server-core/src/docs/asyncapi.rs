@@ -289,13 +289,17 @@ fn example(direction: Direction, name: &str) -> Option<Value> {
         (Direction::In, "private_message") => {
             json!({"type": "private_message", "receiver_id": 2, "content": "Lunch at noon?", "client_id": "c-17"})
         }
-        (Direction::In, "send_message") => {
-            json!({"type": "send_message", "conversation_id": 1, "content": "Hello, everyone", "client_id": "c-18"})
-        }
+        (Direction::In, "send_message") => json!({
+            "type": "send_message", "conversation_id": 1, "content": "Agreed, @bob: Friday",
+            "reply_to": 40, "client_id": "c-18",
+        }),
         (Direction::In, "edit_message") => {
             json!({"type": "edit_message", "message_id": 41, "new_content": "Lunch at one?"})
         }
         (Direction::In, "delete_message") => json!({"type": "delete_message", "message_id": 41}),
+        (Direction::In, "react" | "unreact") => {
+            json!({"type": name, "message_id": 41, "emoji": "👍🏽"})
+        }
         (Direction::In, "mark_read") => {
             json!({"type": "mark_read", "conversation_id": 3, "message_id": 41})
         }
@@ -308,14 +312,26 @@ fn example(direction: Direction, name: &str) -> Option<Value> {
         }),
         (Direction::Out, "message") => json!({
             "type": "message", "id": 42, "sender_id": 1, "receiver_id": null,
-            "conversation_id": 1, "content": null, "timestamp": timestamp, "is_edited": 0,
-            "file_path": "static/files/1_5f2c9a_plan.pdf", "file_name": "plan.pdf",
-            "file_size": 52311, "mime_type": "application/pdf", "edited_at": null, "seq": 119,
+            "conversation_id": 1, "content": "Agreed, @bob: Friday", "timestamp": timestamp,
+            "is_edited": 0, "file_path": null, "file_name": null, "file_size": null,
+            "mime_type": null, "edited_at": null,
+            "reply_to": {
+                "message_id": 40, "sender_id": 2, "kind": "file", "excerpt": null,
+                "file_name": "plan.pdf",
+            },
+            "mentions": [2],
+            "reactions": [{"emoji": "👍", "user_ids": [2, 5]}, {"emoji": "🎉", "user_ids": [7]}],
+            "seq": 119,
         }),
-        (Direction::Out, "edit_message" | "message_edited") => json!({
-            "type": name, "message_id": 41, "new_content": "Lunch at one?", "sender_id": 1,
-            "receiver_id": if name == "edit_message" { json!(2) } else { Value::Null },
-            "conversation_id": 3, "edited_at": timestamp, "seq": 120,
+        (Direction::Out, "edit_message") => json!({
+            "type": name, "message_id": 41, "new_content": "Lunch at one, @bob?", "sender_id": 1,
+            "receiver_id": 2, "conversation_id": 3, "edited_at": timestamp, "seq": 120,
+            "mentions": [2],
+        }),
+        (Direction::Out, "message_edited") => json!({
+            "type": name, "message_id": 43, "new_content": "Lunch at one, @room?",
+            "sender_id": 1, "receiver_id": null, "conversation_id": 1, "edited_at": timestamp,
+            "seq": 120, "mentions_room": true,
         }),
         (Direction::Out, "message_deleted") => json!({
             "type": "message_deleted", "conversation_id": 3, "message_id": 41,
@@ -323,6 +339,10 @@ fn example(direction: Direction, name: &str) -> Option<Value> {
         }),
         (Direction::Out, "read" | "delivered") => json!({
             "type": name, "conversation_id": 3, "user_id": 2, "message_id": 41, "seq": 122,
+        }),
+        (Direction::Out, "reaction") => json!({
+            "type": "reaction", "conversation_id": 3, "message_id": 41, "user_id": 2,
+            "emoji": "👍🏽", "added": true, "seq": 123,
         }),
         (Direction::Out, "typing") => {
             json!({"type": "typing", "sender_id": 1, "is_typing": true, "conversation_id": 3})

@@ -1,7 +1,7 @@
 //! Accounts and sessions: registering, logging out, changing a password.
 //! Ending a session ends its sockets at once, on every instance.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, ops::RangeInclusive};
 
 use super::{DomainError, DomainResult};
 use crate::{
@@ -11,12 +11,18 @@ use crate::{
     store::{UserId, now},
 };
 
+/// How long a username may be, in characters.
+pub const USERNAME_LENGTH: RangeInclusive<usize> = 3..=32;
+
+/// Whether a username may hold `c`.
+pub fn is_username_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
 fn check_username(username: &str) -> DomainResult<()> {
     let length = username.chars().count();
-    let allowed = username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if (3..=32).contains(&length) && allowed {
+    let allowed = username.chars().all(is_username_char);
+    if USERNAME_LENGTH.contains(&length) && allowed {
         Ok(())
     } else {
         Err(DomainError::Invalid(

@@ -48,37 +48,21 @@ pub struct Sent {
 
 /// Stores a message from `sender`, who must be a member. Its members hear
 /// of it once it is committed (see the module docs of [`super`]).
-pub async fn send(
-    state: &AppState,
-    sender: UserId,
-    conversation: ConversationId,
-    body: Body,
-    client_id: Option<String>,
-) -> DomainResult<Sent> {
-    queue(state, sender, conversation, body, client_id)
-        .await?
-        .await
+pub async fn send(state: &AppState, new: NewMessage) -> DomainResult<Sent> {
+    queue(state, new).await?.await
 }
 
 /// Queues a message like [`send`], returning once it is queued; what it
 /// returns completes once it is committed. A sender's messages are stored
-/// in the order they were queued.
+/// in the order they were queued. Mentions and replies are checked as it
+/// is stored, with no round trip of their own.
 pub async fn queue(
     state: &AppState,
-    sender: UserId,
-    conversation: ConversationId,
-    body: Body,
-    client_id: Option<String>,
+    new: NewMessage,
 ) -> DomainResult<impl Future<Output = DomainResult<Sent>> + Send + 'static> {
-    if let Body::Text(text) = &body {
+    if let Body::Text(text) = &new.body {
         check_text(text)?;
     }
-    let new = NewMessage {
-        conversation,
-        sender,
-        body,
-        client_id,
-    };
     let pending = state.store.queue_message(new, now()).await?;
     let state = state.clone();
     Ok(async move {

@@ -13,8 +13,10 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod mentions;
 pub mod messages;
 pub mod profile;
+pub mod reactions;
 
 use std::time::Duration;
 
@@ -31,6 +33,13 @@ pub enum DomainError {
     NotFound(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Well-formed, but at odds with what is stored (a reaction to a
+    /// deleted message).
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// Input that is not what the field holds (not an emoji).
+    #[error("{0}")]
+    Unprocessable(&'static str),
     /// A file of a kind this action does not take.
     #[error("{0}")]
     Unsupported(&'static str),
@@ -68,6 +77,16 @@ impl From<StoreError> for DomainError {
             }
             StoreError::LastAdmin => {
                 Self::Invalid("You are the last admin: make someone else admin first".into())
+            }
+            StoreError::ReplyTargetNotFound => Self::NotFound("No such message to reply to"),
+            StoreError::RoomMentionNotAllowed => {
+                Self::Forbidden("Only admins may notify everyone in a conversation this large")
+            }
+            StoreError::NotReactable => {
+                Self::Conflict("Notices and deleted messages cannot be reacted to")
+            }
+            StoreError::TooManyReactions => {
+                Self::Conflict("This message has too many different reactions")
             }
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
         }

@@ -55,6 +55,8 @@ struct ConversationView {
     role: Role,
     member_count: usize,
     unread: u64,
+    /// Of the unread, those that mention the caller or the room.
+    unread_mentions: u64,
     last_read_message_id: MessageId,
     last_message: Option<MessageView>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +84,7 @@ impl ConversationView {
             role: summary.role,
             member_count: conversation.members.len(),
             unread: summary.unread,
+            unread_mentions: summary.unread_mentions,
             last_read_message_id: summary.last_read,
             last_message: summary
                 .last_message

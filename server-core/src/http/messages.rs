@@ -21,7 +21,7 @@ use crate::{
     error::{AppError, AppResult, Problem},
     files::Folder,
     state::AppState,
-    store::{Body, ConversationId, UserId},
+    store::{Body, ConversationId, NewMessage, UserId},
     ws::protocol::{MessageView, ServerEvent},
 };
 
@@ -116,7 +116,14 @@ async fn upload_file(
     };
     let meta = state.files.keep(file, Folder::Chat, user.user_id).await?;
     let (path, size) = (meta.path.clone(), meta.size);
-    match messages::send(&state, user.user_id, conversation, Body::File(meta), None).await {
+    let new = NewMessage {
+        conversation,
+        sender: user.user_id,
+        body: Body::File(meta),
+        client_id: None,
+        reply_to: None,
+    };
+    match messages::send(&state, new).await {
         Ok(sent) => {
             state.metrics.upload_kept(Folder::Chat, size);
             Ok(Json(ServerEvent::message(

@@ -8,10 +8,10 @@ use futures_util::{FutureExt, future::BoxFuture};
 use super::protocol::{ClientFrame, ServerEvent};
 use crate::{
     auth::AuthUser,
-    domain::{DomainError, conversations, messages},
+    domain::{DomainError, conversations, messages, reactions},
     error::AppResult,
     state::AppState,
-    store::{Body, ConversationId, UserId},
+    store::{Body, ConversationId, MessageId, NewMessage, UserId},
 };
 
 /// The answer a queued message owes this socket alone, once it is
@@ -36,6 +36,7 @@ pub async fn handle(
         ClientFrame::PrivateMessage {
             receiver_id,
             content,
+            reply_to,
         } => {
             let conversation = match directs.get(&receiver_id) {
                 Some(conversation) => *conversation,
@@ -46,14 +47,25 @@ pub async fn handle(
                     found
                 }
             };
-            return send_text(state, user, conversation, content, client_id).await;
+            let new = text(user, conversation, content, reply_to, client_id);
+            return send_text(state, new).await;
         }
         ClientFrame::SendMessage {
             conversation_id,
             content,
-        } => return send_text(state, user, conversation_id, content, client_id).await,
+            reply_to,
+        } => {
+            let new = text(user, conversation_id, content, reply_to, client_id);
+            return send_text(state, new).await;
+        }
         ClientFrame::DeleteMessage { message_id } => {
             conversations::delete_message(state, user.user_id, None, message_id).await?;
+        }
+        ClientFrame::React { message_id, emoji } => {
+            reactions::react(state, user.user_id, None, message_id, &emoji, true).await?;
+        }
+        ClientFrame::Unreact { message_id, emoji } => {
+            reactions::react(state, user.user_id, None, message_id, &emoji, false).await?;
         }
         ClientFrame::MarkRead {
             conversation_id,
@@ -89,24 +101,27 @@ pub async fn handle(
     Ok(None)
 }
 
-/// Queues a text message; a resend of a message already stored gets its
-/// echo on this socket alone: its members heard of it the first time, but
-/// this socket may not have.
-async fn send_text(
-    state: &AppState,
+fn text(
     user: AuthUser,
     conversation: ConversationId,
     content: String,
+    reply_to: Option<MessageId>,
     client_id: Option<String>,
-) -> AppResult<Option<Committed>> {
-    let committed = messages::queue(
-        state,
-        user.user_id,
+) -> NewMessage {
+    NewMessage {
         conversation,
-        Body::Text(content),
+        sender: user.user_id,
+        body: Body::Text(content),
         client_id,
-    )
-    .await?;
+        reply_to,
+    }
+}
+
+/// Queues a text message; a resend of a message already stored gets its
+/// echo on this socket alone: its members heard of it the first time, but
+/// this socket may not have.
+async fn send_text(state: &AppState, new: NewMessage) -> AppResult<Option<Committed>> {
+    let committed = messages::queue(state, new).await?;
     Ok(Some(
         async move {
             let sent = committed.await?;

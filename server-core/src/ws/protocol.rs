@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::store::{
     Body, Change, Committed, Conversation, ConversationId, ConversationKind, Message, MessageId,
-    Notice, Seq, UserId, timestamp,
+    Notice, Quote, Quoted, Reaction, Seq, UserId, timestamp,
 };
 
 /// What a client may send.
@@ -19,11 +19,15 @@ pub enum ClientFrame {
     PrivateMessage {
         receiver_id: UserId,
         content: String,
+        /// Ours: the message in the same conversation this one answers.
+        reply_to: Option<MessageId>,
     },
     /// Ours: a message to any conversation the sender is in.
     SendMessage {
         conversation_id: ConversationId,
         content: String,
+        /// The message in the same conversation this one answers.
+        reply_to: Option<MessageId>,
     },
     EditMessage {
         message_id: MessageId,
@@ -31,6 +35,16 @@ pub enum ClientFrame {
     },
     /// Ours.
     DeleteMessage { message_id: MessageId },
+    /// Ours: adds the sender's reaction (nothing if it is there already).
+    React {
+        message_id: MessageId,
+        emoji: String,
+    },
+    /// Ours: takes the sender's reaction back (nothing if it is not there).
+    Unreact {
+        message_id: MessageId,
+        emoji: String,
+    },
     /// Ours.
     MarkRead {
         conversation_id: ConversationId,
@@ -85,6 +99,16 @@ pub enum ServerEvent {
         conversation_id: ConversationId,
         user_id: UserId,
         message_id: MessageId,
+        seq: Seq,
+    },
+    /// Ours: someone added a reaction to a message (`added`), or took it
+    /// back.
+    Reaction {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        user_id: UserId,
+        emoji: String,
+        added: bool,
         seq: Seq,
     },
     Typing {
@@ -152,6 +176,16 @@ pub struct Edit {
     pub conversation_id: ConversationId,
     pub edited_at: Option<String>,
     pub seq: Seq,
+    /// The members the new text mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
+    /// The new text notifies the whole conversation.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mentions_room: bool,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
 }
 
 impl ServerEvent {
@@ -184,6 +218,8 @@ impl ServerEvent {
                     conversation_id,
                     edited_at: message.edited_at.map(timestamp),
                     seq,
+                    mentions: message.mentions.clone(),
+                    mentions_room: message.mentions_room,
                 };
                 match event.conversation.kind {
                     ConversationKind::Direct => Self::EditMessage(edit),
@@ -215,6 +251,19 @@ impl ServerEvent {
                 conversation_id,
                 user_id: *user_id,
                 message_id: *message_id,
+                seq,
+            },
+            Change::Reacted {
+                message_id,
+                user_id,
+                emoji,
+                added,
+            } => Self::Reaction {
+                conversation_id,
+                message_id: *message_id,
+                user_id: *user_id,
+                emoji: emoji.clone(),
+                added: *added,
                 seq,
             },
         }
@@ -282,6 +331,55 @@ pub struct MessageView {
     /// Ours: the sender's tag from the frame that sent it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// Ours: what the message answers, as that message is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<QuoteView>,
+    /// Ours: the members its text mentions, ascending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
+    /// Ours: its text notifies the whole conversation (`@room`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mentions_room: bool,
+    /// Ours: by emoji, in the order each was first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+}
+
+/// What a reply shows of the message it answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QuoteView {
+    pub message_id: MessageId,
+    pub sender_id: UserId,
+    pub kind: QuoteKind,
+    /// The first line of a text, at most 140 characters ("…" when cut).
+    pub excerpt: Option<String>,
+    pub file_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteKind {
+    Text,
+    File,
+    /// Deleted since: nothing of it is shown.
+    Deleted,
+}
+
+impl From<Quote> for QuoteView {
+    fn from(quote: Quote) -> Self {
+        let (kind, excerpt, file_name) = match quote.quoted {
+            Quoted::Text(excerpt) => (QuoteKind::Text, Some(excerpt), None),
+            Quoted::File(name) => (QuoteKind::File, None, Some(name)),
+            Quoted::Deleted => (QuoteKind::Deleted, None, None),
+        };
+        Self {
+            message_id: quote.message_id,
+            sender_id: quote.sender_id,
+            kind,
+            excerpt,
+            file_name,
+        }
+    }
 }
 
 impl MessageView {
@@ -308,6 +406,10 @@ impl MessageView {
             notice,
             deleted_at: message.deleted_at.map(timestamp),
             client_id: message.client_id,
+            reply_to: message.reply_to.map(QuoteView::from),
+            mentions: message.mentions,
+            mentions_room: message.mentions_room,
+            reactions: message.reactions,
         }
     }
 }
@@ -336,6 +438,10 @@ mod tests {
             edited_at: None,
             deleted_at: None,
             client_id: Some("c-1".into()),
+            reply_to: None,
+            mentions: Vec::new(),
+            mentions_room: false,
+            reactions: Vec::new(),
         }
     }
 
@@ -364,6 +470,36 @@ mod tests {
                 &conversation(ConversationKind::Group),
                 Some(6),
             ),
+            ServerEvent::message(
+                Message {
+                    reply_to: Some(Quote {
+                        message_id: 3,
+                        sender_id: 2,
+                        quoted: Quoted::Text("the plan…".into()),
+                    }),
+                    mentions: vec![2],
+                    mentions_room: true,
+                    reactions: vec![Reaction {
+                        emoji: "👍🏽".into(),
+                        user_ids: vec![2, 1],
+                    }],
+                    ..message(Body::Text("yes @bob @room".into()))
+                },
+                &conversation(ConversationKind::Room),
+                Some(8),
+            ),
+            ServerEvent::committed(&Committed {
+                seq: 9,
+                conversation: conversation(ConversationKind::Group),
+                audience: vec![1, 2],
+                at: crate::store::now(),
+                change: Change::Reacted {
+                    message_id: 9,
+                    user_id: 2,
+                    emoji: "🎉".into(),
+                    added: false,
+                },
+            }),
             ServerEvent::Synced { seq: 7 },
         ];
         for frame in frames {
@@ -374,6 +510,50 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_message_without_replies_mentions_or_reactions_has_none_of_their_fields() {
+        let frame = ServerEvent::message(
+            message(Body::Text("hi".into())),
+            &conversation(ConversationKind::Direct),
+            Some(5),
+        );
+
+        let frame = serde_json::to_value(frame).unwrap();
+
+        for field in ["reply_to", "mentions", "mentions_room", "reactions"] {
+            assert!(frame.get(field).is_none(), "{field} in {frame}");
+        }
+    }
+
+    #[test]
+    fn a_quote_says_what_kind_of_message_it_quotes() {
+        let quote = |quoted| {
+            serde_json::to_value(QuoteView::from(Quote {
+                message_id: 3,
+                sender_id: 2,
+                quoted,
+            }))
+            .unwrap()
+        };
+
+        let text = quote(Quoted::Text("hello".into()));
+        let file = quote(Quoted::File("plan.pdf".into()));
+        let deleted = quote(Quoted::Deleted);
+
+        assert_eq!(text["kind"], "text");
+        assert_eq!(text["excerpt"], "hello");
+        assert!(text["file_name"].is_null());
+        assert_eq!(file["kind"], "file");
+        assert_eq!(file["file_name"], "plan.pdf");
+        assert!(file["excerpt"].is_null());
+        assert_eq!(deleted["kind"], "deleted");
+        assert!(deleted["excerpt"].is_null() && deleted["file_name"].is_null());
+        assert_eq!(
+            (deleted["message_id"].clone(), deleted["sender_id"].clone()),
+            (3.into(), 2.into())
+        );
     }
 
     #[test]

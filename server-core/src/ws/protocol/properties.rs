@@ -31,20 +31,36 @@ impl Field {
 }
 
 /// Every client frame type and its fields (docs/protocol.md).
-const FRAMES: [(&str, &[(&str, Field)]); 6] = [
+const FRAMES: [(&str, &[(&str, Field)]); 8] = [
     (
         "private_message",
-        &[("receiver_id", Field::Id), ("content", Field::Text)],
+        &[
+            ("receiver_id", Field::Id),
+            ("content", Field::Text),
+            ("reply_to", Field::MaybeId),
+        ],
     ),
     (
         "send_message",
-        &[("conversation_id", Field::Id), ("content", Field::Text)],
+        &[
+            ("conversation_id", Field::Id),
+            ("content", Field::Text),
+            ("reply_to", Field::MaybeId),
+        ],
     ),
     (
         "edit_message",
         &[("message_id", Field::Id), ("new_content", Field::Text)],
     ),
     ("delete_message", &[("message_id", Field::Id)]),
+    (
+        "react",
+        &[("message_id", Field::Id), ("emoji", Field::Text)],
+    ),
+    (
+        "unreact",
+        &[("message_id", Field::Id), ("emoji", Field::Text)],
+    ),
     (
         "mark_read",
         &[("conversation_id", Field::Id), ("message_id", Field::Id)],
@@ -65,15 +81,23 @@ fn wire(frame: &ClientFrame) -> Value {
         ClientFrame::PrivateMessage {
             receiver_id,
             content,
-        } => {
-            json!({ "type": "private_message", "receiver_id": receiver_id, "content": content })
-        }
+            reply_to,
+        } => json!({
+            "type": "private_message",
+            "receiver_id": receiver_id,
+            "content": content,
+            "reply_to": reply_to,
+        }),
         ClientFrame::SendMessage {
             conversation_id,
             content,
-        } => {
-            json!({ "type": "send_message", "conversation_id": conversation_id, "content": content })
-        }
+            reply_to,
+        } => json!({
+            "type": "send_message",
+            "conversation_id": conversation_id,
+            "content": content,
+            "reply_to": reply_to,
+        }),
         ClientFrame::EditMessage {
             message_id,
             new_content,
@@ -82,6 +106,12 @@ fn wire(frame: &ClientFrame) -> Value {
         }
         ClientFrame::DeleteMessage { message_id } => {
             json!({ "type": "delete_message", "message_id": message_id })
+        }
+        ClientFrame::React { message_id, emoji } => {
+            json!({ "type": "react", "message_id": message_id, "emoji": emoji })
+        }
+        ClientFrame::Unreact { message_id, emoji } => {
+            json!({ "type": "unreact", "message_id": message_id, "emoji": emoji })
         }
         ClientFrame::MarkRead {
             conversation_id,
@@ -211,19 +241,27 @@ fn frames() -> impl Strategy<Value = ClientFrame> {
     let id = any::<i64>;
     let maybe_id = || prop::option::of(any::<i64>());
     prop_oneof![
-        (id(), text(200)).prop_map(|(receiver_id, content)| ClientFrame::PrivateMessage {
-            receiver_id,
-            content
+        (id(), text(200), maybe_id()).prop_map(|(receiver_id, content, reply_to)| {
+            ClientFrame::PrivateMessage {
+                receiver_id,
+                content,
+                reply_to,
+            }
         }),
-        (id(), text(200)).prop_map(|(conversation_id, content)| ClientFrame::SendMessage {
-            conversation_id,
-            content
+        (id(), text(200), maybe_id()).prop_map(|(conversation_id, content, reply_to)| {
+            ClientFrame::SendMessage {
+                conversation_id,
+                content,
+                reply_to,
+            }
         }),
         (id(), text(200)).prop_map(|(message_id, new_content)| ClientFrame::EditMessage {
             message_id,
             new_content
         }),
         id().prop_map(|message_id| ClientFrame::DeleteMessage { message_id }),
+        (id(), text(8)).prop_map(|(message_id, emoji)| ClientFrame::React { message_id, emoji }),
+        (id(), text(8)).prop_map(|(message_id, emoji)| ClientFrame::Unreact { message_id, emoji }),
         (id(), id()).prop_map(|(conversation_id, message_id)| ClientFrame::MarkRead {
             conversation_id,
             message_id
