@@ -11,6 +11,9 @@ use server_core::store::{
     UserId, now,
 };
 
+// Replies, mentions and reactions have a file of their own.
+pub use crate::replies::*;
+
 /// A fresh, empty store and the feed of the events it commits.
 pub struct Subject {
     pub store: Arc<dyn Store>,
@@ -50,6 +53,14 @@ macro_rules! suite {
             members_may_download_their_conversations_files,
             a_closed_store_finishes_what_it_took_and_refuses_the_rest,
             a_probe_write_succeeds_until_the_store_is_closed,
+            a_reply_quotes_what_it_answers_as_that_is_now,
+            a_reply_must_be_to_a_text_or_file_the_sender_sees_in_the_same_conversation,
+            mentions_are_the_members_a_text_names,
+            an_edit_recomputes_mentions_and_the_room,
+            only_admins_notify_everyone_in_a_conversation_of_more_than_fifty,
+            unread_mentions_count_what_names_the_reader_or_the_room_until_read,
+            reactions_are_kept_per_person_and_emoji_in_the_order_they_came,
+            only_members_react_to_texts_and_files_they_see_and_to_twenty_emoji_at_most,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
@@ -68,7 +79,7 @@ fn hash(n: u8) -> [u8; 32] {
 
 /// A new user; the events of their joining General are drained, so that a
 /// case sees only the events it causes.
-async fn user(subject: &Subject, name: &str) -> UserId {
+pub(crate) async fn user(subject: &Subject, name: &str) -> UserId {
     let id = subject
         .store
         .create_user(name, "hash", now())
@@ -80,28 +91,29 @@ async fn user(subject: &Subject, name: &str) -> UserId {
 
 /// Forgets the events fed so far. A store feeds a change's events before it
 /// answers, so after an `await` they are all there.
-fn drain(subject: &Subject) {
+pub(crate) fn drain(subject: &Subject) {
     while subject.committed.try_recv().is_ok() {}
 }
 
-fn text(conversation: ConversationId, sender: UserId, content: &str) -> NewMessage {
+pub(crate) fn text(conversation: ConversationId, sender: UserId, content: &str) -> NewMessage {
     NewMessage {
         conversation,
         sender,
         body: Body::Text(content.into()),
         client_id: None,
+        reply_to: None,
     }
 }
 
 /// The next committed event, which must come promptly.
-async fn next_event(subject: &Subject) -> Committed {
+pub(crate) async fn next_event(subject: &Subject) -> Committed {
     tokio::time::timeout(Duration::from_secs(10), subject.committed.recv_async())
         .await
         .expect("an event in time")
         .expect("the feed is open")
 }
 
-async fn post(store: &dyn Store, message: NewMessage) -> (i64, i64) {
+pub(crate) async fn post(store: &dyn Store, message: NewMessage) -> (i64, i64) {
     match store.post_message(message, now()).await.expect("posted") {
         Posted::New { seq, message, .. } => (seq, message.id),
         Posted::Duplicate(message) => panic!("unexpected duplicate of {}", message.id),
@@ -518,7 +530,7 @@ pub async fn summaries_come_most_recent_first_with_unread_counts(subject: Subjec
     );
 }
 
-fn file_meta() -> FileMeta {
+pub(crate) fn file_meta() -> FileMeta {
     FileMeta {
         path: "static/files/1_00_report.pdf".into(),
         name: "report (final).pdf".into(),
@@ -550,7 +562,7 @@ pub async fn a_stored_file_reads_back_whole(subject: Subject) {
     assert_eq!(history[0].conversation_id, conversation);
 }
 
-async fn group_of(
+pub(crate) async fn group_of(
     subject: &Subject,
     kind: ConversationKind,
     creator: UserId,

@@ -1,6 +1,7 @@
 //! The store conformance suite (`conformance.rs`), run against each store.
 
 mod conformance;
+mod replies;
 
 /// The SQLite store, on a database file in a temporary directory.
 mod sqlite {
