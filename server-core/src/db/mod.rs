@@ -195,3 +195,74 @@ impl From<rusqlite::Error> for StoreError {
         StoreError::Unavailable(err.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database as the previous version left it: migrations up to
+    /// `version` applied, no more.
+    fn at_version(conn: &mut Connection, version: usize) {
+        conn.execute_batch(&MIGRATIONS[..version].concat()).unwrap();
+        conn.pragma_update(None, "user_version", version).unwrap();
+    }
+
+    #[test]
+    fn the_rebuilt_event_log_keeps_every_seq_and_never_reuses_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("old.db")).unwrap();
+        configure(&conn).unwrap();
+        at_version(&mut conn, 3);
+        conn.execute_batch(
+            "INSERT INTO users (id, username, password_hash, created_at)
+                 VALUES (1, 'alice', 'h', '2026-01-01T00:00:00.000000Z');
+             INSERT INTO conversations (id, kind, direct_key, created_at)
+                 VALUES (7, 'direct', '1:1', '2026-01-01T00:00:00.000000Z');
+             INSERT INTO messages (id, conversation_id, sender_id, kind, content, created_at)
+                 VALUES (3, 7, 1, 'text', 'hi', '2026-01-01T00:00:00.000000Z');
+             INSERT INTO events (seq, conversation_id, kind, message_id, user_id, created_at)
+                 VALUES (5, 7, 'posted', 3, NULL, '2026-01-01T00:00:00.000000Z'),
+                        (6, 7, 'read', 3, 1, '2026-01-01T00:00:00.000000Z'),
+                        (9, 7, 'delivered', 3, 1, '2026-01-01T00:00:00.000000Z');
+             -- The newest event's row is gone; its seq must stay used.
+             DELETE FROM events WHERE seq = 9;",
+        )
+        .unwrap();
+
+        migrate(&mut conn).unwrap();
+
+        let kept: Vec<(i64, String, Option<i64>)> = conn
+            .prepare("SELECT seq, kind, user_id FROM events ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            kept,
+            [(5, "posted".to_owned(), None), (6, "read".to_owned(), Some(1))]
+        );
+        conn.execute(
+            "INSERT INTO events (conversation_id, kind, message_id, user_id, emoji, created_at)
+             VALUES (7, 'reacted', 3, 1, '👍', '2026-01-02T00:00:00.000000Z')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 10, "after the high-water mark");
+        let refused = conn.execute(
+            "INSERT INTO events (conversation_id, kind, message_id, user_id, created_at)
+             VALUES (7, 'reacted', 3, 1, '2026-01-02T00:00:00.000000Z')",
+            [],
+        );
+        assert!(refused.is_err(), "a reaction carries its emoji");
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master
+                 WHERE type = 'index' AND name = 'events_by_conversation' AND tbl_name = 'events'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1, "the log keeps its index");
+    }
+}
