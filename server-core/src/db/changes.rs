@@ -124,10 +124,13 @@ fn resolve_mentions(
         return Ok((Vec::new(), room));
     }
     let names = serde_json::to_string(&wanted.names).expect("names serialize");
+    // CROSS JOIN keeps the names first: a few lookups by username rather
+    // than a walk over every member of a room that may hold everyone.
     let members = conn
         .prepare_cached(
             "SELECT cm.user_id FROM users u
-             JOIN conversation_members cm ON cm.user_id = u.id AND cm.conversation_id = ?1
+             CROSS JOIN conversation_members cm
+               ON cm.user_id = u.id AND cm.conversation_id = ?1
              WHERE u.username IN (SELECT value FROM json_each(?2)) AND cm.left_seq IS NULL
              ORDER BY cm.user_id",
         )?

@@ -240,7 +240,10 @@ mod tests {
             .unwrap();
         assert_eq!(
             kept,
-            [(5, "posted".to_owned(), None), (6, "read".to_owned(), Some(1))]
+            [
+                (5, "posted".to_owned(), None),
+                (6, "read".to_owned(), Some(1))
+            ]
         );
         conn.execute(
             "INSERT INTO events (conversation_id, kind, message_id, user_id, emoji, created_at)

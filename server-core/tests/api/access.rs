@@ -84,6 +84,9 @@ async fn state_of(scene: &Scene) -> (Value, Vec<Value>) {
     (shown, scene.app.page(&scene.alice, scene.group, "").await)
 }
 
+/// 👍, percent-encoded for a path.
+const THUMBS_UP: &str = "%F0%9F%91%8D";
+
 fn refused(status: StatusCode) -> bool {
     matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
 }
@@ -156,6 +159,18 @@ async fn outsiders_are_refused_every_http_route_of_a_conversation_and_nothing_ch
                 format!("/conversations/{group}/read"),
                 Some(json!({ "message_id": message })),
             ),
+            (
+                "react",
+                Method::PUT,
+                format!("/conversations/{group}/messages/{message}/reactions/{THUMBS_UP}"),
+                None,
+            ),
+            (
+                "take a reaction back",
+                Method::DELETE,
+                format!("/conversations/{group}/messages/{message}/reactions/{THUMBS_UP}"),
+                None,
+            ),
         ];
         for (what, method, path, body) in attempts {
             let (status, answer) = app.call(user, method, &path, body).await;
@@ -226,6 +241,12 @@ async fn outsiders_are_refused_every_frame_in_a_conversation_and_nothing_changes
             json!({ "type": "delete_message", "message_id": message }),
             json!({ "type": "mark_read", "conversation_id": group, "message_id": message }),
             json!({ "type": "typing", "conversation_id": group, "is_typing": true }),
+            json!({
+                "type": "send_message", "conversation_id": group, "content": "re",
+                "reply_to": message,
+            }),
+            json!({ "type": "react", "message_id": message, "emoji": "👍" }),
+            json!({ "type": "unreact", "message_id": message, "emoji": "👍" }),
         ];
         for (n, frame) in frames.into_iter().enumerate() {
             let detail = refused_frame(&mut ws, frame.clone(), &format!("t{n}")).await;
@@ -250,6 +271,15 @@ async fn forged_and_swapped_ids_reach_nothing() {
             "delete via his room",
             Method::DELETE,
             format!("/conversations/{}/messages/{message}", scene.other_room),
+            None,
+        ),
+        (
+            "react via his room",
+            Method::PUT,
+            format!(
+                "/conversations/{}/messages/{message}/reactions/{THUMBS_UP}",
+                scene.other_room
+            ),
             None,
         ),
         (

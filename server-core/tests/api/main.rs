@@ -13,4 +13,6 @@ mod messages;
 mod metrics;
 mod operations;
 mod properties;
+mod reactions;
+mod replies;
 mod ws;

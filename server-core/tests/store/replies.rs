@@ -3,8 +3,8 @@
 
 use server_core::store::{
     Body, Change, ConversationId, ConversationKind, LARGE_CONVERSATION, MAX_REACTIONS,
-    MembershipChange, Message, MessageId, NewMessage, Page, Posted, Quote, Quoted, Reaction,
-    Store, StoreError, UserId, excerpt, now,
+    MembershipChange, Message, MessageId, NewMessage, Page, Posted, Quote, Quoted, Reaction, Store,
+    StoreError, UserId, excerpt, now,
 };
 
 use crate::conformance::{Subject, drain, file_meta, group_of, next_event, post, text, user};
@@ -146,7 +146,10 @@ pub async fn a_reply_must_be_to_a_text_or_file_the_sender_sees_in_the_same_conve
         .await
         .unwrap();
     let (_, doomed) = post(store, text(room, alice, "doomed")).await;
-    store.delete_message(alice, None, doomed, now()).await.unwrap();
+    store
+        .delete_message(alice, None, doomed, now())
+        .await
+        .unwrap();
     let (_, history) = store.history(bob, room, Page::default()).await.unwrap();
     let notice = history
         .iter()
@@ -281,14 +284,18 @@ pub async fn only_admins_notify_everyone_in_a_conversation_of_more_than_fifty(su
     let by_member = store
         .post_message(text(room, bob, "@everyone lunch?"), now())
         .await;
-    let edit_by_member = store
-        .edit_message(bob, plain, "now @room", now())
-        .await;
+    let edit_by_member = store.edit_message(bob, plain, "now @room", now()).await;
     let (_, after) = store.history(bob, room, Page::default()).await.unwrap();
     let by_admin = posted(store, text(room, alice, "@room lunch!")).await;
 
     assert_eq!(
-        store.conversation(room).await.unwrap().unwrap().members.len(),
+        store
+            .conversation(room)
+            .await
+            .unwrap()
+            .unwrap()
+            .members
+            .len(),
         LARGE_CONVERSATION + 1
     );
     assert!(at_fifty.mentions_room, "at fifty, anyone may");
@@ -310,9 +317,7 @@ pub async fn only_admins_notify_everyone_in_a_conversation_of_more_than_fifty(su
     );
 }
 
-pub async fn unread_mentions_count_what_names_the_reader_or_the_room_until_read(
-    subject: Subject,
-) {
+pub async fn unread_mentions_count_what_names_the_reader_or_the_room_until_read(subject: Subject) {
     let store = &*subject.store;
     let (alice, bob, carol) = (
         user(&subject, "alice").await,
@@ -348,7 +353,11 @@ pub async fn unread_mentions_count_what_names_the_reader_or_the_room_until_read(
         .delete_message(alice, None, to_bob, now())
         .await
         .unwrap();
-    assert_eq!(counts(bob).await, (3, 1), "a deleted message counts no more");
+    assert_eq!(
+        counts(bob).await,
+        (3, 1),
+        "a deleted message counts no more"
+    );
     store.mark_read(bob, room, own, now()).await.unwrap();
     assert_eq!(counts(bob).await, (0, 0));
 }
@@ -373,10 +382,7 @@ pub async fn reactions_are_kept_per_person_and_emoji_in_the_order_they_came(subj
         .react(alice, None, id, "👍", true, now())
         .await
         .unwrap();
-    let again = store
-        .react(bob, None, id, "👍", true, now())
-        .await
-        .unwrap();
+    let again = store.react(bob, None, id, "👍", true, now()).await.unwrap();
     let events_before_removal = subject.committed.len();
     let removed = store
         .react(bob, None, id, "👍", false, now())
@@ -471,7 +477,10 @@ pub async fn only_members_react_to_texts_and_files_they_see_and_to_twenty_emoji_
     let to_notice = store.react(bob, None, notice, "👍", true, now()).await;
     let to_deleted = store.react(bob, None, doomed, "👍", false, now()).await;
 
-    assert!(matches!(outsider, Err(StoreError::NotAMember)), "{outsider:?}");
+    assert!(
+        matches!(outsider, Err(StoreError::NotAMember)),
+        "{outsider:?}"
+    );
     assert!(
         matches!(outside_group, Err(StoreError::ConversationNotFound)),
         "{outside_group:?}"
@@ -494,7 +503,12 @@ pub async fn only_members_react_to_texts_and_files_they_see_and_to_twenty_emoji_
         shown(store, alice, room, doomed).await.reactions.is_empty(),
         "a deleted message keeps no reactions"
     );
-    assert!(shown(store, alice, room, in_room).await.reactions.is_empty());
+    assert!(
+        shown(store, alice, room, in_room)
+            .await
+            .reactions
+            .is_empty()
+    );
 
     for n in 0..MAX_REACTIONS {
         store

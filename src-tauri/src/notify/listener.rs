@@ -117,6 +117,7 @@ impl Listener {
             | ServerEvent::MessageDeleted { .. }
             | ServerEvent::Read { .. }
             | ServerEvent::Delivered { .. }
+            | ServerEvent::Reaction { .. }
             | ServerEvent::Typing { .. }
             | ServerEvent::Presence(_)
             | ServerEvent::PresenceBatch { .. }

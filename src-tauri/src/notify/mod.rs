@@ -318,6 +318,10 @@ mod tests {
             edited_at: None,
             deleted_at: None,
             client_id: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            mentions_room: false,
+            reactions: Vec::new(),
         };
         let event = ServerEvent::message(message, &conversation(to), Some(42));
         let text = serde_json::to_string(&event).unwrap();
