@@ -487,6 +487,17 @@ pub fn head(conn: &Connection) -> StoreResult<Seq> {
         .query_row([], |row| row.get(0))?)
 }
 
+/// A row of the event log.
+struct Logged {
+    seq: Seq,
+    conversation_id: ConversationId,
+    kind: String,
+    message_id: MessageId,
+    user_id: Option<UserId>,
+    emoji: Option<String>,
+    created_at: String,
+}
+
 /// The events after `after` in the conversations `viewer` is or was in,
 /// within their membership, as they are now.
 pub fn events_after(
@@ -497,15 +508,7 @@ pub fn events_after(
 ) -> StoreResult<Backfill> {
     // Up to the head as it is now: a later event is pushed live.
     let head = head(conn)?;
-    let rows: Vec<(
-        Seq,
-        ConversationId,
-        String,
-        MessageId,
-        Option<UserId>,
-        Option<String>,
-        String,
-    )> = conn
+    let rows: Vec<Logged> = conn
         .prepare_cached(
             "SELECT e.seq, e.conversation_id, e.kind, e.message_id, e.user_id, e.emoji,
                     e.created_at
@@ -517,20 +520,20 @@ pub fn events_after(
              ORDER BY e.seq LIMIT ?3",
         )?
         .query_map(params![viewer, after, limit, head], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-            ))
+            Ok(Logged {
+                seq: row.get(0)?,
+                conversation_id: row.get(1)?,
+                kind: row.get(2)?,
+                message_id: row.get(3)?,
+                user_id: row.get(4)?,
+                emoji: row.get(5)?,
+                created_at: row.get(6)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
     let complete = rows.len() < limit as usize;
     let seq = match rows.last() {
-        Some((last, ..)) if !complete => *last,
+        Some(last) if !complete => last.seq,
         _ => head.max(after),
     };
     let viewer_shares = shares_receipts(conn, viewer)?;
@@ -547,7 +550,16 @@ pub fn events_after(
     };
     let mut conversations: HashMap<ConversationId, Conversation> = HashMap::new();
     let mut events = Vec::with_capacity(rows.len());
-    for (seq, conversation_id, kind, message_id, user_id, emoji, created_at) in rows {
+    for Logged {
+        seq,
+        conversation_id,
+        kind,
+        message_id,
+        user_id,
+        emoji,
+        created_at,
+    } in rows
+    {
         let change = match (kind.as_str(), user_id) {
             ("posted", _) => message(conn, message_id)?.map(Change::Posted),
             // An edit of a message deleted since is told by its deletion.
