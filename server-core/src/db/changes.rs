@@ -140,6 +140,9 @@ fn resolve_mentions(
 }
 
 fn store_mentions(conn: &Connection, message: MessageId, users: &[UserId]) -> StoreResult<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
     let mut insert =
         conn.prepare_cached("INSERT INTO mentions (message_id, user_id) VALUES (?1, ?2)")?;
     for user in users {

@@ -101,6 +101,7 @@ pub async fn handle(
     Ok(None)
 }
 
+/// A text message from `user`, as a frame asks.
 fn text(
     user: AuthUser,
     conversation: ConversationId,
