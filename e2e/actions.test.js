@@ -7,7 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  createRoom, gotoChat, messageWithText, openConversation, openRoom, sendMessage, sendMessages, storedId, useFixture,
+  createRoom, eventually, gotoChat, messageWithText, openConversation, openRoom, sendMessage, sendMessages, storedId, useFixture,
   waitForText,
 } from "./harness.js";
 
@@ -54,8 +54,13 @@ function focused(page) {
   });
 }
 
-async function readClipboard(page) {
-  return page.evaluate(() => navigator.clipboard.readText());
+/** Waits until the clipboard holds `text` (copying is asynchronous). */
+async function expectClipboard(page, text) {
+  let last;
+  await eventually(async () => (last = await page.evaluate(() => navigator.clipboard.readText())) === text,
+    { what: `the clipboard to hold ${JSON.stringify(text)}` }).catch((err) => {
+    throw new Error(`${err.message} (it holds ${JSON.stringify(last)})`);
+  });
 }
 
 test("hovering a message shows its bar: edit, copy and delete on one's own, copy on others'", async () => {
@@ -91,7 +96,27 @@ test("Copy puts the text as it was typed on the clipboard", async () => {
   await li.hover();
   await li.getByRole("button", { name: "Copy text" }).click();
   await waitForText(alice.page, "#toast", "Copied");
-  assert.equal(await readClipboard(alice.page), "see https://example.com/a and **this**");
+  await expectClipboard(alice.page, "see https://example.com/a and **this**");
+});
+
+test("Copy works where the Clipboard API is missing, as on a LAN server over plain http", async () => {
+  // 127.0.0.1 is a secure context; an address on the network is not, and
+  // there the browser has no navigator.clipboard.
+  const { page, context } = await fx.person({ user: alice.user });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: fx.server.url });
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined }));
+  await gotoChat(page, alice.user);
+  assert.equal(await page.evaluate(() => navigator.clipboard), undefined);
+  await openConversation(page, bob.user);
+  const li = messageWithText(page, "second from bob");
+  await li.focus();
+  await alice.page.evaluate(() => navigator.clipboard.writeText("")); // the same clipboard, emptied
+  await page.keyboard.press("c");
+  await waitForText(page, "#toast", "Copied");
+  assert.equal(await page.evaluate(() => document.activeElement.querySelector(".msg-text")?.textContent), "second from bob",
+    "focus stays on the message");
+  await expectClipboard(alice.page, "second from bob");
+  await context.close();
 });
 
 test("on a touch screen a long press shows the bar, and a touch elsewhere hides it", async () => {
@@ -195,7 +220,7 @@ test("Enter opens a message's menu; arrows, Enter and Escape work it", async () 
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
   await menu.waitFor({ state: "hidden" });
-  assert.equal(await readClipboard(page), "see https://example.com/a and **this**");
+  await expectClipboard(page, "see https://example.com/a and **this**");
   assert.equal(await focused(page), "message: see https://example.com/a and this");
 
   // The context-menu key opens it too; Edit from it, and Escape ends the edit back on the message.
@@ -235,7 +260,7 @@ test("letter shortcuts act on the focused message: E edits, C copies, Delete del
 
   await page.keyboard.press("c");
   await waitForText(page, "#toast", "Copied");
-  assert.equal(await readClipboard(page), "shortcut me, edited");
+  await expectClipboard(page, "shortcut me, edited");
 
   // On someone else's message, E and Delete do nothing.
   const theirs = messageWithText(page, "second from bob");

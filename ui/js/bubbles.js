@@ -69,7 +69,7 @@ export function fillBody(view, ctx) {
 }
 
 /** A message's text, with its links and formatting (markup.js). */
-export function messageText(content) {
+function messageText(content) {
   return el("div", { className: "msg-text" }, renderMarkup(content ?? ""));
 }
 

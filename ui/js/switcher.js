@@ -16,7 +16,7 @@ const WORD = /[\p{L}\p{N}]/u;
  * starts with it, 1 a word in it does, 2 it contains it, 3 it holds its
  * letters in order ("gnrl" finds "general"); null no match.
  */
-export function matchRank(name, query) {
+function matchRank(name, query) {
   if (!query || name.startsWith(query)) return 0;
   let at = name.indexOf(query);
   if (at >= 0) {
