@@ -61,7 +61,7 @@ export function fillBody(view, ctx) {
   // Out of the tab order: the keyboard reaches the same actions through the
   // message's menu (listnav.js), without a tab stop per button per message.
   view.tools.replaceChildren(...ctx.actions(view).map((action) => el("button", {
-    className: `msg-${action.key}`,
+    className: `msg-${action.key}${action.danger ? " danger" : ""}`,
     text: action.text,
     attrs: { type: "button", tabindex: "-1", "aria-label": action.label, title: `${action.label} (${action.hint})` },
     on: { click: action.run },

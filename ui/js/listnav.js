@@ -47,7 +47,7 @@ export class ListNavigator {
   }
 
   /** Moves focus to an entry (it becomes the current one). */
-  focus(li) {
+  #focus(li) {
     this.#makeCurrent(li);
     li.focus();
   }
@@ -74,7 +74,7 @@ export class ListNavigator {
     }[e.key];
     if (to !== undefined) {
       e.preventDefault();
-      this.focus(entries[Math.min(entries.length - 1, Math.max(0, to))]);
+      this.#focus(entries[Math.min(entries.length - 1, Math.max(0, to))]);
     } else if (this.#onKey(li, e)) {
       e.preventDefault();
     }

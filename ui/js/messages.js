@@ -115,6 +115,7 @@ export class Conversation {
       kind: msg.file_path || msg.file_name ? "file" : "text",
       conversation: c,
       senderName: this.#people.get(msg.sender_id)?.username ?? "Someone",
+      li: view.li,
     };
   }
 

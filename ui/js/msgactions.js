@@ -16,7 +16,10 @@
  *   danger   drawn as destructive
  *   shown    (target) => whether it applies
  *   run      (target) => do it
- * A target is { msg, mine, admin, kind: "text"|"file", conversation, senderName }.
+ * A target is { msg, mine, admin, kind: "text"|"file", conversation, senderName,
+ * li } (li: the message's list item, to place a popup beside it). Actions are
+ * added at start-up, before messages are drawn: a bar is built with its
+ * message.
  */
 export class MessageActions {
   #actions = [];
