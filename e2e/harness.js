@@ -297,15 +297,19 @@ export async function launchBrowser() {
 /**
  * A browser context is one person. With `user`, it starts logged in the way
  * the login page leaves it (the contract's localStorage keys `token` and
- * `user_id`), without going through the login page.
+ * `user_id`), without going through the login page. `touch`: a phone's
+ * touch screen instead of a mouse.
  * The returned page records dialogs (alert, confirm...) and page errors.
  */
-export async function openPerson(browser, server, { user = null, viewport, colorScheme = "light" } = {}) {
+export async function openPerson(browser, server, { user = null, viewport, colorScheme = "light", touch = false } = {}) {
   const options = {
     baseURL: server.url,
     viewport: viewport ?? { width: 1280, height: 800 },
     colorScheme,
     acceptDownloads: true,
+    // A phone: touch events and no hover.
+    hasTouch: touch,
+    isMobile: touch,
   };
   if (user) {
     options.storageState = {
@@ -413,12 +417,13 @@ export async function storedId(page, text) {
   return await handle.jsonValue();
 }
 
-/** Sends a text message through the composer: type it, press Enter. */
-export async function sendMessage(page, text) {
+/** Sends a text message through the composer: type it, press Enter. `shown`:
+ *  its text as the page draws it, when formatting changes it (`**a**` is "a"). */
+export async function sendMessage(page, text, shown = text) {
   const input = page.locator("#message-input");
   await input.fill(text);
   await input.press("Enter");
-  await messageWithText(page, text).waitFor();
+  await messageWithText(page, shown).waitFor();
 }
 
 // --- test data -----------------------------------------------------------------

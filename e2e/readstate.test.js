@@ -77,7 +77,7 @@ test("a conversation with unread messages opens at a New messages line", async (
   const line = alice.page.getByRole("separator").filter({ hasText: "New messages" });
   await line.waitFor();
   // The line sits right before the first unread message...
-  const next = await line.evaluate((li) => li.nextElementSibling?.querySelector(".msg-text")?.textContent);
+  const next = await line.evaluate((node) => node.closest("li").nextElementSibling?.querySelector(".msg-text")?.textContent);
   assert.equal(next, "later 1");
   // ...and the view opens there, not at the end.
   await expectInView(alice.page, "later 1", true);

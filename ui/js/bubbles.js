@@ -1,17 +1,19 @@
 // The DOM of one entry in the message list: a message (text or file card,
-// with its time, "edited" mark, receipt and actions), a notice ("alice added
-// bob"), a deleted message, or one of our own still on its way out. Only
-// building and updating nodes; messages.js decides where they go.
+// with its time, "edited" mark, receipt and action bar), a notice ("alice
+// added bob"), a deleted message, or one of our own still on its way out.
+// Only building and updating nodes; messages.js decides where they go and
+// which actions a message has (msgactions.js).
 
 import { el } from "./dom.js";
 import { fileCard } from "./filecard.js";
 import { formatClock, formatFull } from "./format.js";
+import { renderMarkup } from "./markup.js";
 import { capitalise, noticeText } from "./notices.js";
 
 /**
  * @param {object} msg
- * @param {object} ctx { meId, senderName(id), showSender, canEdit, canDelete,
- *   onEdit(id), onDelete(msg), onView, onSave, receipt(msg) }
+ * @param {object} ctx { meId, senderName(id), showSender, actions(view) -> entries
+ *   (MessageActions.for), onView, onSave }
  * @returns the view: { msg, li, text, edited, receipt, tools, ... }
  */
 export function buildMessage(msg, date, ctx) {
@@ -41,7 +43,7 @@ export function buildMessage(msg, date, ctx) {
   return view;
 }
 
-/** (Re)draw a message's text or file and its action buttons, e.g. after a delete or a role change. */
+/** (Re)draw a message's text or file and its action bar, e.g. after a delete or a role change. */
 export function fillBody(view, ctx) {
   const msg = view.msg;
   view.li.dataset.deleted = String(Boolean(msg.deleted_at));
@@ -54,25 +56,26 @@ export function fillBody(view, ctx) {
     return;
   }
   const isFile = Boolean(msg.file_path || msg.file_name);
-  view.text = isFile ? null : el("p", { className: "msg-text", text: msg.content ?? "" });
+  view.text = isFile ? null : messageText(msg.content);
   view.body.replaceChildren(isFile ? fileCard(msg, ctx.onView, ctx.onSave) : view.text);
-  view.editButton = view.mine && !isFile && ctx.canEdit
-    ? el("button", {
-      className: "msg-edit",
-      text: "Edit",
-      attrs: { type: "button", "aria-label": "Edit message" },
-      on: { click: () => ctx.onEdit(msg.id) },
-    })
-    : null;
-  view.deleteButton = ctx.canDelete(msg)
-    ? el("button", {
-      className: "msg-delete",
-      text: "Delete",
-      attrs: { type: "button", "aria-label": view.mine ? "Delete message" : `Delete message from ${ctx.senderName(msg.sender_id)}` },
-      on: { click: () => ctx.onDelete(view.msg) },
-    })
-    : null;
-  view.tools.replaceChildren(...[view.editButton, view.deleteButton].filter(Boolean));
+  // Out of the tab order: the keyboard reaches the same actions through the
+  // message's menu (listnav.js), without a tab stop per button per message.
+  view.tools.replaceChildren(...ctx.actions(view).map((action) => el("button", {
+    className: `msg-${action.key}${action.danger ? " danger" : ""}`,
+    text: action.text,
+    attrs: { type: "button", tabindex: "-1", "aria-label": action.label, title: `${action.label} (${action.hint})` },
+    on: { click: action.run },
+  })));
+}
+
+/** A message's text, with its links and formatting (markup.js). */
+function messageText(content) {
+  return el("div", { className: "msg-text" }, renderMarkup(content ?? ""));
+}
+
+/** Draw a new text into a message after an edit. */
+export function setText(view, content) {
+  view.text?.replaceChildren(renderMarkup(content ?? ""));
 }
 
 /** Show a receipt ({ state, text, label, title }) under one of our messages. */
@@ -114,7 +117,7 @@ export function buildOutgoing(item, onRetry, onDiscard) {
   const actions = el("div", { className: "msg-actions" }, retry, discard);
   const bubble = el("div", { className: "bubble" },
     el("span", { className: "visually-hidden", text: "You: " }),
-    el("p", { className: "msg-text", text: item.content }),
+    messageText(item.content),
     el("div", { className: "msg-meta" }, status));
   const li = el("li", { className: "msg mine", dataset: { state: item.state } }, bubble, actions);
   return { li, status, actions, retry };

@@ -5,7 +5,7 @@
 // yet is keyed by the other person ("u<id>") until the server names it.
 
 import { api, endSession, session } from "./api.js";
-import { byId, flash, setAvatar } from "./dom.js";
+import { byId, copyText, flash, setAvatar } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 import { ConnectionStatus } from "./connection.js";
 import { People } from "./people.js";
@@ -26,6 +26,8 @@ import { PasswordDialog } from "./password.js";
 import { UserDialog } from "./userdialog.js";
 import { SettingsDialog } from "./settings.js";
 import { NewMessagePicker } from "./picker.js";
+import { QuickSwitcher } from "./switcher.js";
+import { installShortcuts } from "./shortcuts.js";
 import { CreateDialog, RoomBrowser } from "./rooms.js";
 import { MembersDialog } from "./members.js";
 import { confirmAction } from "./confirm.js";
@@ -108,6 +110,7 @@ function main() {
     callbacks: {
       sendEdit: (id, content) => socket.send({ type: "edit_message", message_id: id, new_content: content }),
       onDelete: deleteMessage,
+      onCopy: (text) => copyText(text).then(() => notify("Copied", 2000), (err) => notify(`Could not copy: ${err.message}`)),
       onError: notify,
       onLoaded: (c) => {
         for (const item of outbox.forConversation(c)) conversation.showOutgoing(item);
@@ -158,6 +161,7 @@ function main() {
       const c = conversation.current;
       if (c) typingOut.typed(keyOf(c), target(c, "conversation_id", "receiver_id"));
     },
+    onEditLast: () => conversation.editLast(),
   });
   composer.setEnabled(false);
   acceptDrops(els.chat, () => conversation.current !== null && removedFrom === null, sendFiles);
@@ -167,6 +171,9 @@ function main() {
   const settings = new SettingsDialog(() => refreshOpenDetail());
   const alerts = new MessageAlerts(meId, byId("notify-button"), (id) => openById(id));
   const picker = new NewMessagePicker(people, meId, (userId) => openDirect(userId));
+  const switcher = new QuickSwitcher({
+    store, people, meId, onConversation: (id) => openById(id), onPerson: (userId) => openDirect(userId),
+  });
   const creator = new CreateDialog(people, (created) => {
     store.upsert(created);
     openConversation(store.get(created.conversation_id));
@@ -582,6 +589,20 @@ function main() {
   };
   byId("peer-info-button").addEventListener("click", showDetails);
   els.membersButton.addEventListener("click", showDetails);
+
+  installShortcuts({
+    switcher,
+    step: (step) => {
+      const id = sidebar.neighbour(conversation.current?.conversation_id ?? null, step);
+      if (id !== null) openConversation(store.get(id));
+    },
+    escape: () => {
+      if (conversation.escape()) return true;
+      if (!conversation.current || removedFrom !== null) return false;
+      composer.focus();
+      return true;
+    },
+  });
 
   // A file dropped outside the conversation would make the browser leave
   // the page to show it.

@@ -1,6 +1,7 @@
-// The message box: Enter sends, Shift+Enter adds a line, the box grows with
-// its text; the attach button opens a file picker (through desktop.js: the
-// OS dialog in the app) and files pasted into the box are sent as files.
+// The message box: Enter sends, Shift+Enter adds a line, ↑ in the empty box
+// edits one's last message, the box grows with its text; the attach button
+// opens a file picker (through desktop.js: the OS dialog in the app) and
+// files pasted into the box are sent as files.
 
 import { bindFilePicker } from "./desktop.js";
 
@@ -18,8 +19,9 @@ export class Composer {
    * @param {(files: Array<File|PickedFile>) => void} o.onFiles
    * @param {(text: string) => void} o.onError the file picker failed
    * @param {() => void} o.onTyping
+   * @param {() => boolean} o.onEditLast ↑ in the empty box; true if an edit started
    */
-  constructor({ form, input, attachButton, fileInput, onSend, onFiles, onError, onTyping }) {
+  constructor({ form, input, attachButton, fileInput, onSend, onFiles, onError, onTyping, onEditLast }) {
     this.#form = form;
     this.#input = input;
     this.#attach = attachButton;
@@ -31,9 +33,12 @@ export class Composer {
     });
     input.addEventListener("keydown", (event) => {
       // isComposing: Enter also confirms an IME candidate (Japanese, Chinese...).
+      const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey && !event.isComposing;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.#submit();
+      } else if (event.key === "ArrowUp" && plain && !input.value && onEditLast()) {
+        event.preventDefault();
       }
     });
     input.addEventListener("input", () => {

@@ -61,3 +61,24 @@ export function showMessage(node, text) {
   node.textContent = text ?? "";
   node.hidden = !text;
 }
+
+/**
+ * Put text on the clipboard. The Clipboard API exists only in secure
+ * contexts, and a LAN server is usually plain http on an address, so there
+ * the older copy command does it from a short-lived, off-screen textarea.
+ */
+export async function copyText(text) {
+  if (navigator.clipboard?.writeText) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const focused = document.activeElement;
+  const area = el("textarea", { className: "visually-hidden", attrs: { readonly: true, "aria-hidden": "true" } });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const copied = document.execCommand("copy");
+  area.remove();
+  if (focused instanceof HTMLElement) focused.focus({ preventScroll: true });
+  if (!copied) throw new Error("The browser refused to copy.");
+}

@@ -10,12 +10,22 @@
 // upload reply and the push of the same file all show once. What is on
 // screen is reported (`onSeen`) so the page can mark it read; our own
 // messages still on their way are drawn from the outbox (bubbles.js).
+//
+// Every message offers its actions three ways, all from one registry
+// (`actions`, msgactions.js): a bar on hover or long press, a menu from the
+// keyboard (the list is one tab stop, listnav.js), and letter shortcuts on
+// the focused message. Edit, copy and delete are there from the start;
+// other features add theirs with `conversation.actions.add(...)`.
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
 import { formatDay, parseTimestamp, sameDay } from "./format.js";
-import { buildMessage, buildOutgoing, fillBody, setReceipt, updateOutgoing } from "./bubbles.js";
+import { buildMessage, buildOutgoing, fillBody, setReceipt, setText, updateOutgoing } from "./bubbles.js";
 import { belongs } from "./outbox.js";
+import { ListNavigator } from "./listnav.js";
+import { ActionMenu } from "./menu.js";
+import { InlineEditor } from "./editor.js";
+import { MessageActions, actionForKey, addBasicActions, revealOnLongPress } from "./msgactions.js";
 
 const PAGE = 50;
 const FIRST_PAGE_MAX = 500; // how far back the first load goes to reach the first unread message
@@ -40,7 +50,8 @@ export class Conversation {
   #loadSeq = 0; // bumps on every open, so a slow reply for an older pick is dropped
   #hasOlder = false;
   #loadingOlder = false;
-  #editing = null; // { id, form }
+  #editor;
+  #menu;
   #outgoing = new Map(); // outbox item -> view
   #visible = new Set(); // ids of entries on screen
   #observer;
@@ -50,7 +61,7 @@ export class Conversation {
    * @param {object} o
    * @param {object} o.people People
    * @param {object} o.receipts Receipts of the open conversation
-   * @param {object} o.callbacks { sendEdit(id, content) -> bool, onDelete(msg), onError(text),
+   * @param {object} o.callbacks { sendEdit(id, content) -> bool, onDelete(conv, msg), onCopy(text), onError(text),
    *   onLoaded(conv), onAdopt(conv), onRetry(item), onDiscard(item), onView(url, name), onSave, onSeen(conv, messageId) }
    */
   constructor({ listEl, scrollEl, statusEl, jumpEl, meId, people, receipts, callbacks }) {
@@ -75,6 +86,85 @@ export class Conversation {
       this.#scrollToBottom();
       this.#cb.focusComposer?.();
     });
+    this.#editor = new InlineEditor(callbacks.sendEdit, callbacks.onError);
+    this.actions = new MessageActions();
+    addBasicActions(this.actions, {
+      edit: (msg) => {
+        const view = this.#items.get(msg.id);
+        if (view) this.#editor.start(view);
+      },
+      copy: (msg) => this.#cb.onCopy(msg.content ?? ""),
+      remove: (conv, msg) => this.#cb.onDelete(conv, msg),
+    });
+    this.#menu = new ActionMenu("Message actions", scrollEl);
+    new ListNavigator(listEl, (li) => this.#openMenu(li), (li, e) => this.#shortcut(li, e));
+    revealOnLongPress(listEl);
+  }
+
+  // --- actions -----------------------------------------------------------------
+
+  /** What the action predicates see of a message; null for notices and deleted messages. */
+  #target(view) {
+    const c = this.#conv;
+    if (!c || view.notice || view.msg.deleted_at) return null;
+    const msg = view.msg;
+    return {
+      msg,
+      mine: view.mine,
+      admin: c.kind !== "direct" && c.role === "admin",
+      kind: msg.file_path || msg.file_name ? "file" : "text",
+      conversation: c,
+      senderName: this.#people.get(msg.sender_id)?.username ?? "Someone",
+      li: view.li,
+    };
+  }
+
+  #actionsFor(view) {
+    const target = this.#target(view);
+    return target ? this.actions.for(target) : [];
+  }
+
+  #viewOf(li) {
+    const view = this.#items.get(Number(li.dataset.id));
+    return view?.li === li ? view : null;
+  }
+
+  #openMenu(li) {
+    const view = this.#viewOf(li);
+    if (view) this.#menu.open(li, this.#actionsFor(view));
+  }
+
+  /** A letter (or Delete) pressed on a focused message runs the action it names. */
+  #shortcut(li, e) {
+    const view = this.#viewOf(li);
+    const action = view ? actionForKey(this.#actionsFor(view), e.key) : null;
+    action?.run();
+    return action !== null;
+  }
+
+  /** Edit our last message (↑ in an empty composer); false if there is none to edit. */
+  editLast() {
+    let last = null;
+    for (const [id, view] of this.#items) {
+      if (view.mine && !view.notice && view.text && (!last || id > last.msg.id)) last = view;
+    }
+    const edit = last && this.#actionsFor(last).find((a) => a.key === "edit");
+    if (!edit) return false;
+    edit.run();
+    return true;
+  }
+
+  /** Escape with nothing else to close: closes the menu or the edit; false if neither was open. */
+  escape() {
+    if (this.#menu.isOpen) {
+      this.#menu.close();
+      return true;
+    }
+    if (this.#editor.id !== null) {
+      this.#editor.cancel(true);
+      return true;
+    }
+    return false;
   }
 
   /** The open conversation's summary, or null. */
@@ -230,7 +320,7 @@ export class Conversation {
     view.msg.content = newContent;
     view.msg.is_edited = 1;
     if (editedAt) view.msg.edited_at = editedAt;
-    view.text.textContent = newContent;
+    setText(view, newContent);
     view.edited.hidden = false;
   }
 
@@ -245,7 +335,7 @@ export class Conversation {
     }
     const view = this.#items.get(messageId);
     if (!view || view.notice || view.msg.deleted_at) return;
-    if (this.#editing?.id === messageId) this.#cancelEdit();
+    if (this.#editor.id === messageId) this.#editor.cancel();
     Object.assign(view.msg, { deleted_at: new Date().toISOString(), content: null, file_path: null, file_name: null });
     fillBody(view, this.#ctx());
   }
@@ -321,16 +411,12 @@ export class Conversation {
 
   #ctx() {
     const c = this.#conv;
-    const admin = c && c.kind !== "direct" && c.role === "admin";
     return {
       meId: this.#meId,
       showSender: c && c.kind !== "direct",
       senderName: (id) => this.#people.get(id)?.username ?? "Someone",
       noticeName: (id) => this.#people.name(id),
-      canEdit: true,
-      canDelete: (msg) => !msg.notice && !msg.deleted_at && (msg.sender_id === this.#meId || admin),
-      onEdit: (id) => this.#startEdit(id),
-      onDelete: (msg) => this.#cb.onDelete(this.#conv, msg),
+      actions: (view) => this.#actionsFor(view),
       onView: this.#cb.onView,
       onSave: this.#cb.onSave,
     };
@@ -344,7 +430,8 @@ export class Conversation {
   }
 
   #reset() {
-    this.#cancelEdit();
+    this.#menu.close({ refocus: false });
+    this.#editor.cancel();
     this.#observer.disconnect();
     this.#visible.clear();
     this.#items.clear();
@@ -363,8 +450,9 @@ export class Conversation {
     const date = parseTimestamp(msg.timestamp) ?? new Date();
     this.#daySeparator(date);
     if (unreadLine) {
-      this.#listEl.append(el("li", { className: "unread-line", attrs: { role: "separator", "aria-label": "New messages" } },
-        el("span", { text: "New messages" })));
+      // The separator is inside the item: a list holds only list items.
+      this.#listEl.append(el("li", { className: "unread-line" },
+        el("span", { text: "New messages", attrs: { role: "separator", "aria-label": "New messages" } })));
       this.#last = { date, senderId: null };
     }
     const view = buildMessage(msg, date, this.#ctx());
@@ -470,64 +558,6 @@ export class Conversation {
       return;
     }
     this.#statusEl.textContent = this.#hasOlder ? "" : "This is the beginning of the conversation.";
-  }
-
-  // --- editing ---------------------------------------------------------------
-
-  #startEdit(id) {
-    this.#cancelEdit();
-    const view = this.#items.get(id);
-    if (!view || !view.text) return;
-    const input = el("textarea", { className: "edit-input", attrs: { rows: 2, "aria-label": "Edit message" } });
-    input.value = view.msg.content ?? "";
-    const form = el("form", { className: "edit-form", on: { submit: (e) => { e.preventDefault(); this.#saveEdit(); } } },
-      input,
-      el("div", { className: "edit-actions" },
-        el("button", { text: "Cancel", attrs: { type: "button" }, on: { click: () => this.#cancelEdit(true) } }),
-        el("button", { className: "primary", text: "Save", attrs: { type: "submit" } })));
-    input.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") {
-        e.preventDefault();
-        this.#cancelEdit(true);
-      } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        form.requestSubmit();
-      }
-    });
-    view.text.replaceWith(form);
-    view.tools.hidden = true;
-    this.#editing = { id, form };
-    input.focus();
-    input.setSelectionRange(input.value.length, input.value.length);
-  }
-
-  #saveEdit() {
-    const { id, form } = this.#editing;
-    const view = this.#items.get(id);
-    const content = form.querySelector("textarea").value.trim();
-    if (!content) {
-      this.#cb.onError("A message cannot be empty.");
-      return;
-    }
-    // The text changes when the server echoes the edit back, so what is shown
-    // is always what was stored.
-    if (content !== view.msg.content && !this.#cb.sendEdit(id, content)) {
-      this.#cb.onError("Not connected. Your edit was not sent.");
-      return;
-    }
-    this.#cancelEdit(true);
-  }
-
-  #cancelEdit(refocus = false) {
-    if (!this.#editing) return;
-    const { id, form } = this.#editing;
-    this.#editing = null;
-    const view = this.#items.get(id);
-    if (!view) return;
-    if (view.text) form.replaceWith(view.text);
-    else form.remove();
-    view.tools.hidden = false;
-    if (refocus) view.editButton?.focus();
   }
 
   #showLoadError(err) {

@@ -74,9 +74,21 @@ export class Sidebar {
     return true;
   }
 
+  /** The conversation `step` rows away from `id` in the sidebar's order (as
+   *  filtered), for Alt+↑/↓; from a conversation not listed, the first or
+   *  last row. Null past either end. */
+  neighbour(id, step) {
+    const ids = this.#visibleRows().map((li) => Number(li.dataset.conversationId));
+    const at = ids.indexOf(id);
+    return ids[at < 0 ? (step > 0 ? 0 : ids.length - 1) : at + step] ?? null;
+  }
+
+  #visibleRows() {
+    return [...this.#rooms.children, ...this.#directs.children].filter((li) => !li.hidden);
+  }
+
   #visibleButtons() {
-    return [...this.#rooms.children, ...this.#directs.children].filter((li) => !li.hidden)
-      .map((li) => li.querySelector("button"));
+    return this.#visibleRows().map((li) => li.querySelector("button"));
   }
 
   #onKey(e) {
@@ -134,21 +146,28 @@ export class Sidebar {
     const dot = direct ? el("span", { className: "presence-dot", attrs: { "aria-hidden": "true" } }) : null;
     const name = el("span", { className: "conv-name" });
     const time = el("time", { className: "conv-time" });
-    // The label names the row; the last message describes it.
-    const preview = el("span", { className: "conv-preview", attrs: { id: `conv-preview-${id}` } });
-    const badge = el("span", { className: "unread-badge", attrs: { hidden: true, "aria-hidden": "true" } });
+    const preview = el("span", { className: "conv-preview" });
+    const badge = el("span", { className: "unread-badge", attrs: { hidden: true } });
+    // The row's name is what it shows (so speech input can say what it
+    // sees), then for screen readers what only shows as colour and shape:
+    // "unread" after the count, presence or the kind of conversation.
+    const unreadWord = el("span", { className: "visually-hidden", text: " unread", attrs: { hidden: true } });
+    const about = el("span", { className: "visually-hidden" });
     const button = el("button", {
       className: "conv",
-      attrs: { type: "button", "aria-describedby": `conv-preview-${id}` },
+      attrs: { type: "button" },
       on: { click: () => this.#onSelect(id) },
     },
     el("span", { className: "avatar-wrap" }, picture, dot),
     el("span", { className: "conv-text" },
       el("span", { className: "conv-line" }, name, time),
-      el("span", { className: "conv-line" }, preview, badge)));
+      el("span", { className: "conv-line" }, preview, badge, unreadWord)),
+    about);
     const li = el("li", { dataset: { conversationId: id, kind: c.kind } }, button);
     if (direct) li.dataset.userId = String(c.user_id);
-    return { li, button, picture, name, time, preview, badge, userId: direct ? c.user_id : null, pic: undefined };
+    return {
+      li, button, picture, name, time, preview, badge, unreadWord, about, userId: direct ? c.user_id : null, pic: undefined,
+    };
   }
 
   #refresh(id) {
@@ -157,7 +176,7 @@ export class Sidebar {
     if (!c || !row) return;
     const name = conversationName(c, this.#people, this.#meId);
     row.name.textContent = name;
-    const parts = [name];
+    let about = "";
     if (c.kind === "direct") {
       const user = this.#people.get(c.user_id);
       if (row.pic !== user?.profile_pic) {
@@ -167,10 +186,10 @@ export class Sidebar {
       const online = Boolean(user?.is_online);
       row.li.dataset.online = String(online);
       row.button.classList.toggle("online", online);
-      if (c.user_id !== this.#meId) parts.push(online ? "online" : formatPresence(false, user?.last_seen));
+      if (c.user_id !== this.#meId) about = online ? "online" : formatPresence(false, user?.last_seen);
     } else {
       row.picture.textContent = (c.title ?? "#").trim().charAt(0).toUpperCase() || "#";
-      parts.push(c.kind === "room" ? "room" : "private group");
+      about = c.kind === "room" ? "room" : "private group";
     }
     const last = c.last_message;
     const date = last ? parseTimestamp(last.timestamp) : null;
@@ -185,11 +204,10 @@ export class Sidebar {
     row.preview.textContent = preview;
     const unread = c.unread ?? 0;
     row.badge.hidden = unread === 0;
+    row.unreadWord.hidden = unread === 0;
     row.badge.textContent = unread > 99 ? "99+" : String(unread);
     row.li.dataset.unread = String(unread);
-    if (unread) parts.push(`${unread} unread`);
-    // The badge alone says nothing to a screen reader; the label says it all.
-    row.button.setAttribute("aria-label", parts.join(", "));
+    row.about.textContent = about ? `, ${about}` : "";
     row.button.title = preview;
     if (id === this.#selectedId) row.button.setAttribute("aria-current", "true");
     else row.button.removeAttribute("aria-current");
