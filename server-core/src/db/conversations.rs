@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{
     Backfill, Body, Change, Committed, Conversation, ConversationId, ConversationKind, FileMeta,
-    MemberInfo, Message, MessageId, Notice, Page, Role, RoomListing, Seq, StoreError, StoreResult,
-    Summary, UserId, parse_timestamp,
+    MemberInfo, Message, MessageId, Notice, NotifyLevel, Page, Role, RoomListing, Seq, StoreError,
+    StoreResult, Summary, UserId, parse_timestamp,
 };
 
 pub const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.kind, m.content, \
@@ -123,6 +123,7 @@ pub struct Membership {
     pub history_from: MessageId,
     pub last_read: MessageId,
     pub delivered: MessageId,
+    pub notify: NotifyLevel,
 }
 
 fn role(text: &str) -> Role {
@@ -140,7 +141,8 @@ pub fn member(
 ) -> StoreResult<Option<Membership>> {
     Ok(conn
         .prepare_cached(
-            "SELECT role, history_from, last_read_id, delivered_id FROM conversation_members
+            "SELECT role, history_from, last_read_id, delivered_id, notify
+             FROM conversation_members
              WHERE conversation_id = ?1 AND user_id = ?2 AND left_seq IS NULL",
         )?
         .query_row(params![conversation, user], |row| {
@@ -149,6 +151,7 @@ pub fn member(
                 history_from: row.get(1)?,
                 last_read: row.get(2)?,
                 delivered: row.get(3)?,
+                notify: NotifyLevel::parse(&row.get::<_, String>(4)?),
             })
         })
         .optional()?)
@@ -269,6 +272,7 @@ fn summary_of(
         last_read: standing.last_read,
         unread,
         last_message,
+        notify: standing.notify,
     })
 }
 

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod conversations;
 pub mod messages;
+pub mod notifications;
 pub mod profile;
 
 use std::time::Duration;

@@ -6,6 +6,7 @@ mod conversations;
 pub mod extract;
 mod incoming;
 mod messages;
+mod notifications;
 mod profile;
 mod uploads;
 
@@ -29,6 +30,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(conversations::router())
         .merge(messages::router())
+        .merge(notifications::router())
         .merge(profile::router())
         .merge(uploads::router(state))
         .routes(routes!(health))
