@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Committed, ConversationId, SessionId, UserId};
+use crate::store::{Committed, ConversationId, NotifyLevel, SessionId, UserId, UserSettings};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
@@ -39,6 +39,18 @@ pub enum Event {
         user: UserId,
         profile_pic: Option<String>,
         about: Option<String>,
+    },
+    /// A user's settings changed: their own sockets hear them, nobody else.
+    SettingsChanged {
+        user: UserId,
+        settings: UserSettings,
+    },
+    /// A user set which messages of a conversation notify them; for their
+    /// own sockets only.
+    NotifyChanged {
+        user: UserId,
+        conversation: ConversationId,
+        notify: NotifyLevel,
     },
     /// Sessions that ended: their sockets close at once, wherever they are.
     SessionsRevoked { user: UserId, which: Revoked },

@@ -328,6 +328,63 @@ pub struct Summary {
     /// Of the unread, those that mention this member or the room.
     pub unread_mentions: u64,
     pub last_message: Option<Message>,
+    pub notify: NotifyLevel,
+}
+
+/// Which messages of a conversation notify one of its members. Whatever
+/// the level, one's own messages never do, nor any message while they are
+/// on do not disturb.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    /// Every message.
+    #[default]
+    All,
+    /// Only messages that mention them or the whole room.
+    Mentions,
+    /// As `mentions`, and shown muted.
+    Muted,
+}
+
+impl NotifyLevel {
+    /// As stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Mentions => "mentions",
+            Self::Muted => "muted",
+        }
+    }
+
+    /// Reads a stored level; anything else (only a hand-edited database
+    /// could hold it) notifies, so that nothing is silenced by mistake.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "mentions" => Self::Mentions,
+            "muted" => Self::Muted,
+            _ => Self::All,
+        }
+    }
+}
+
+/// A person's own settings, the same on all their devices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSettings {
+    /// Whether they share (and so see) read positions.
+    pub read_receipts: bool,
+    /// Do not disturb until then: no notifications at all before it.
+    pub dnd_until: Option<DateTime<Utc>>,
+    /// Whether a notification plays a sound.
+    pub sound: bool,
+}
+
+/// A change of some settings; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    pub read_receipts: Option<bool>,
+    /// `Some(None)` turns do not disturb off.
+    pub dnd_until: Option<Option<DateTime<Utc>>>,
+    pub sound: Option<bool>,
 }
 
 /// A member as another member sees them. Read and delivery positions are
@@ -436,8 +493,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<String>>;
     async fn set_about(&self, user: UserId, about: &str) -> StoreResult<()>;
     async fn set_last_seen(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn read_receipts(&self, user: UserId) -> StoreResult<bool>;
-    async fn set_read_receipts(&self, user: UserId, share: bool) -> StoreResult<()>;
+    async fn settings(&self, user: UserId) -> StoreResult<UserSettings>;
+    /// Applies `change` and returns all the settings as they are then.
+    async fn change_settings(
+        &self,
+        user: UserId,
+        change: SettingsChange,
+    ) -> StoreResult<UserSettings>;
+    /// Sets which messages of a conversation notify `user`, a member of it
+    /// (others are refused as [`Store::history`] refuses them).
+    async fn set_notify(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        notify: NotifyLevel,
+    ) -> StoreResult<()>;
 
     /// The direct conversation of `a` and `b`, created on first use; fails
     /// with [`StoreError::UserNotFound`] if either does not exist.

@@ -1,55 +1,57 @@
-// When a message deserves a system notification: only while the tab is
-// hidden (the page itself shows everything otherwise), never for one's own
-// messages (those come back from other tabs and devices too). The how is
-// desktop.js's business.
+// System notifications for messages: whether one is due is notifypolicy.js's
+// rule, with the conversation's level from the Conversations store and do
+// not disturb from the settings; showing it is desktop.js's business; the
+// sound is sound.js's, played only with a notification actually shown.
 
-import { canAskNotifications, askNotifications, notify } from "./desktop.js";
+import { notify } from "./desktop.js";
+import { shouldNotify } from "./notifypolicy.js";
+import { chime } from "./sound.js";
 
 export class MessageAlerts {
   #meId;
-  #button;
+  #store;
   #onOpen;
+  #dndUntil = null;
+  #sound = false;
 
   /**
-   * @param {HTMLButtonElement} button "Enable notifications", shown while undecided
+   * @param {import("./conversations.js").Conversations} store where each conversation's `notify` is
    * @param {(conversationId: number) => void} onOpen a notification was clicked
    */
-  constructor(meId, button, onOpen) {
+  constructor(meId, store, onOpen) {
     this.#meId = meId;
-    this.#button = button;
+    this.#store = store;
     this.#onOpen = onOpen;
-    this.#renderButton();
-    button.addEventListener("click", async () => {
-      await askNotifications();
-      this.#renderButton();
-    });
   }
 
-  /** Call from a user action (a send): asks for permission once per browser. */
-  async askOnce() {
-    if (!canAskNotifications()) return;
-    await askNotifications({ onlyOnce: true });
-    this.#renderButton();
+  /** The caller's settings, from GET/PUT /settings or a `settings` frame. */
+  settings(settings) {
+    this.#dndUntil = settings?.dnd_until ?? null;
+    this.#sound = settings?.sound === true;
   }
 
   /**
-   * @param {object} msg a message frame (never a notice)
+   * @param {object} msg a message frame
    * @param {string} senderName
    * @param {string|null} where the room's name, null for a direct conversation
    */
   message(msg, senderName, where) {
-    if (!document.hidden || msg.sender_id === this.#meId || msg.notice) return;
+    const due = shouldNotify(msg, {
+      meId: this.#meId,
+      level: this.#store.get(msg.conversation_id)?.notify,
+      dndUntil: this.#dndUntil,
+      now: new Date(),
+      onScreen: !document.hidden,
+    });
+    if (!due) return;
     const body = msg.file_path ? `Sent a file: ${msg.file_name ?? "file"}` : String(msg.content ?? "");
-    notify({
+    const shown = notify({
       title: where ? `${senderName} in ${where}` : senderName,
       // Notifications are plain text on every platform; trim long messages.
       body: body.length > 200 ? `${body.slice(0, 199)}…` : body,
       tag: `chatterbox-c${msg.conversation_id}`, // one per conversation, replaced by the next
       onClick: () => this.#onOpen(msg.conversation_id),
     });
-  }
-
-  #renderButton() {
-    this.#button.hidden = !canAskNotifications();
+    if (shown && this.#sound) chime();
   }
 }

@@ -232,6 +232,7 @@ export const api = {
   markRead: (id, messageId) => request("POST", `/conversations/${enc(id)}/read`, { json: { message_id: messageId } }),
   settings: () => request("GET", "/settings"),
   saveSettings: (settings) => request("PUT", "/settings", { json: settings }),
+  setNotify: (id, notify) => request("PUT", `/conversations/${enc(id)}/notifications`, { json: { notify } }),
   /** Into a conversation by id, or (a direct one not started yet) to a person. */
   uploadFile: ({ conversationId = null, receiverId = null }, file, onProgress) =>
     uploadWithProgress(`/upload-file${conversationId !== null

@@ -33,6 +33,7 @@ import { MembersDialog } from "./members.js";
 import { confirmAction } from "./confirm.js";
 import { noticeSubject } from "./notices.js";
 import { MessageAlerts } from "./alerts.js";
+import { NotifyLevelControl } from "./notifylevel.js";
 import { initThemeToggle } from "./theme.js";
 import { isDesktop, onOpenConversation, saveFile, setSession, setViewing } from "./desktop.js";
 
@@ -168,8 +169,10 @@ function main() {
 
   const profile = new ProfileDialog(me, renderMe);
   const password = new PasswordDialog((text) => notify(text));
-  const settings = new SettingsDialog(() => refreshOpenDetail());
-  const alerts = new MessageAlerts(meId, byId("notify-button"), (id) => openById(id));
+  const alerts = new MessageAlerts(meId, store, (id) => openById(id));
+  const settings = new SettingsDialog(applySettings);
+  const notifyLevel = new NotifyLevelControl(byId("notify-level-box"), byId("notify-level"), store, notify);
+  let readReceipts = null; // as last heard, to redraw receipts when it changes
   const picker = new NewMessagePicker(people, meId, (userId) => openDirect(userId));
   const switcher = new QuickSwitcher({
     store, people, meId, onConversation: (id) => openById(id), onPerson: (userId) => openDirect(userId),
@@ -218,6 +221,27 @@ function main() {
 
   function renderHeader() {
     header.render(conversation.current, removedFrom === null);
+    notifyLevel.show(conversation.current, removedFrom === null);
+  }
+
+  /** The caller's settings as the server has them: saved here, or on another device. */
+  function applySettings(saved) {
+    alerts.settings(saved);
+    settings.show(saved);
+    if (saved.read_receipts === readReceipts) return;
+    readReceipts = saved.read_receipts;
+    refreshOpenDetail(); // the server now shows or hides receipts
+  }
+
+  /**
+   * Settings and levels changed while the socket was down: their frames
+   * are not in the event log, so a reconnect asks for them again.
+   */
+  function reloadNotifications() {
+    api.settings().then(applySettings).catch(() => {});
+    api.conversations().then((list) => {
+      for (const c of list ?? []) store.setNotify(c.conversation_id, c.notify);
+    }).catch(() => {});
   }
 
   function renderTyping() {
@@ -343,7 +367,6 @@ function main() {
       notify(`Messages are at most ${MAX_MESSAGE_CHARS} characters; this one has ${[...text].length}.`);
       return false;
     }
-    alerts.askOnce(); // a send is a user action, which browsers require for the prompt
     // Shown at once; without a connection it waits and goes by itself.
     outbox.send({
       conversationId: c.conversation_id ?? null,
@@ -537,6 +560,9 @@ function main() {
     if (!people.update(frame.user_id, fields)) loader.people().catch(() => {});
   });
 
+  socket.on("settings", applySettings);
+  socket.on("notify_changed", (frame) => store.setNotify(frame.conversation_id, frame.notify));
+
   socket.on("error", (frame) => {
     if (!outbox.errored(frame)) notify(frame.detail || "The server refused that.");
   });
@@ -548,9 +574,12 @@ function main() {
     if (conversation.current) refreshOpenDetail();
   });
 
+  let wasOpen = false; // a later "open" is a reconnect
   socket.onStatus((state) => {
     connection.update(state);
     if (state === "open") {
+      if (wasOpen) reloadNotifications();
+      wasOpen = true;
       outbox.socketUp(); // same client_id: a message stored before the drop is not stored again
     } else if (state === "closed") {
       outbox.socketDown();
@@ -634,6 +663,7 @@ function main() {
   // Pictures and files are fetched by <img> and links, which cannot send the
   // token: the session cookie authorises them. Before anything is drawn.
   const cookie = api.sessionCookie().catch(() => {});
+  api.settings().then(applySettings).catch(() => {});
   socket.on("synced", loader.start(cookie, reopenLast, (err) => {
     if (err.status !== 401) notify(`Could not load your conversations: ${err.message}`);
   }));

@@ -140,6 +140,14 @@ export class Conversations {
     return unknown;
   }
 
+  /** The caller's notifications level for a conversation (`all`, `mentions`, `muted`) changed. */
+  setNotify(conversationId, level) {
+    const c = this.#byId.get(conversationId);
+    if (!c || c.notify === level) return;
+    c.notify = level;
+    this.#emit(conversationId);
+  }
+
   /** Apply what a notice says to the summary: a new title, member count, our role. */
   #applyNotice(c, msg) {
     const n = msg.notice;

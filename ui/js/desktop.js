@@ -213,8 +213,6 @@ export function onOpenConversation(handler) {
     .catch((err) => console.error("listening for open-conversation failed", err));
 }
 
-const ASKED_KEY = "chatterbox.notify-asked";
-
 /** "granted", "denied", "default" (not asked yet) or "unsupported". */
 export function notificationPermission() {
   if (isDesktop) return "granted"; // the app asks the OS itself
@@ -222,21 +220,14 @@ export function notificationPermission() {
   return Notification.permission;
 }
 
-/** Whether to offer an "Enable notifications" button. */
-export function canAskNotifications() {
-  return notificationPermission() === "default";
-}
-
 /**
- * Ask for notification permission. Browsers only show the prompt from a user
- * action, so call this from a click or a send. `onlyOnce` is for implicit
- * asks (the first send): those happen at most once per browser, so the user
- * is not nagged; the explicit button always asks.
+ * Ask for notification permission. Browsers show the prompt only from a
+ * user action, and a prompt nobody asked for is mostly refused: call this
+ * only from the settings' "Enable desktop notifications" control.
+ * Resolves with the permission as it then is.
  */
-export async function askNotifications({ onlyOnce = false } = {}) {
+export async function askNotifications() {
   if (notificationPermission() !== "default") return notificationPermission();
-  if (onlyOnce && localStorage.getItem(ASKED_KEY)) return "default";
-  localStorage.setItem(ASKED_KEY, "1");
   try {
     return await Notification.requestPermission();
   } catch {
@@ -245,15 +236,16 @@ export async function askNotifications({ onlyOnce = false } = {}) {
 }
 
 /**
- * Show a notification. `onClick` runs when the user clicks it. In the app
- * this does nothing: the app notifies from its own socket (see set_session),
- * and a second notification from the page would double every message.
- * Failures are swallowed: a notification is a courtesy, never a reason to
- * break message handling.
+ * Show a notification; true if one was shown. `onClick` runs when the user
+ * clicks it. In the app this does nothing: the app notifies from its own
+ * socket (see set_session), by the same rule and with its own sound, and a
+ * second notification from the page would double every message. Failures
+ * are swallowed: a notification is a courtesy, never a reason to break
+ * message handling.
  */
 export function notify({ title, body, tag, onClick }) {
-  if (isDesktop) return;
-  if (notificationPermission() !== "granted") return;
+  if (isDesktop) return false;
+  if (notificationPermission() !== "granted") return false;
   try {
     const n = new Notification(title, { body, tag, icon: "/static/default.png" });
     n.addEventListener("click", () => {
@@ -261,7 +253,9 @@ export function notify({ title, body, tag, onClick }) {
       n.close();
       onClick?.();
     });
+    return true;
   } catch {
     // Some mobile browsers only allow notifications from a service worker.
+    return false;
   }
 }

@@ -1,6 +1,7 @@
 // The sidebar: one row per conversation, rooms and groups first, each list
 // by latest activity, with the last message, its time and the unread count;
-// the filter box; the unread total in the tab title. It draws what the
+// the filter box; the unread total in the tab title. A muted conversation
+// shows a crossed-out bell and a dimmed unread badge. It draws what the
 // Conversations and People stores hold and redraws a row when either says
 // it changed. Rows are built once per conversation and updated in place, so
 // a live change never steals keyboard focus from a row.
@@ -17,6 +18,23 @@ export function conversationName(c, people, meId) {
   if (c.kind !== "direct") return c.title ?? "Untitled";
   if (c.user_id === meId) return `${people.get(meId)?.username ?? "You"} (notes to self)`;
   return people.get(c.user_id)?.username ?? "Someone";
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** A bell struck through, hidden until the conversation is muted (the
+ *  row's label says "muted" in words). */
+function mutedIcon() {
+  const svg = document.createElementNS(SVG, "svg");
+  for (const [name, value] of Object.entries({ viewBox: "0 0 24 24", width: 14, height: 14, focusable: "false" })) {
+    svg.setAttribute(name, String(value));
+  }
+  for (const d of ["M18 16v-5a6 6 0 0 0-9.3-5M6 9v7l-2 2h13", "M10 21h4", "M3 3l18 18"]) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return el("span", { className: "muted-icon", attrs: { hidden: true, "aria-hidden": "true", title: "Muted" } }, svg);
 }
 
 export class Sidebar {
@@ -145,6 +163,7 @@ export class Sidebar {
       : el("span", { className: `avatar room-avatar ${c.kind}`, attrs: { "aria-hidden": "true" } });
     const dot = direct ? el("span", { className: "presence-dot", attrs: { "aria-hidden": "true" } }) : null;
     const name = el("span", { className: "conv-name" });
+    const muted = mutedIcon();
     const time = el("time", { className: "conv-time" });
     const preview = el("span", { className: "conv-preview" });
     const badge = el("span", { className: "unread-badge", attrs: { hidden: true } });
@@ -160,13 +179,13 @@ export class Sidebar {
     },
     el("span", { className: "avatar-wrap" }, picture, dot),
     el("span", { className: "conv-text" },
-      el("span", { className: "conv-line" }, name, time),
+      el("span", { className: "conv-line" }, name, muted, time),
       el("span", { className: "conv-line" }, preview, badge, unreadWord)),
     about);
     const li = el("li", { dataset: { conversationId: id, kind: c.kind } }, button);
     if (direct) li.dataset.userId = String(c.user_id);
     return {
-      li, button, picture, name, time, preview, badge, unreadWord, about, userId: direct ? c.user_id : null, pic: undefined,
+      li, button, picture, name, muted, time, preview, badge, unreadWord, about, userId: direct ? c.user_id : null, pic: undefined,
     };
   }
 
@@ -202,6 +221,11 @@ export class Sidebar {
       preview = `You: ${preview}`;
     }
     row.preview.textContent = preview;
+    const muted = c.notify === "muted";
+    row.muted.hidden = !muted;
+    row.badge.classList.toggle("muted", muted);
+    row.li.dataset.notify = c.notify ?? "all";
+    if (muted) about = about ? `${about}, muted` : "muted";
     const unread = c.unread ?? 0;
     row.badge.hidden = unread === 0;
     row.unreadWord.hidden = unread === 0;

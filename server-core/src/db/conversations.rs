@@ -10,8 +10,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{
     Backfill, Body, Change, Committed, Conversation, ConversationId, ConversationKind,
-    EXCERPT_CHARS, FileMeta, MemberInfo, Message, MessageId, Notice, Page, Quote, Quoted, Reaction,
-    Role, RoomListing, Seq, StoreError, StoreResult, Summary, UserId, excerpt, parse_timestamp,
+    EXCERPT_CHARS, FileMeta, MemberInfo, Message, MessageId, Notice, NotifyLevel, Page, Quote,
+    Quoted, Reaction, Role, RoomListing, Seq, StoreError, StoreResult, Summary, UserId, excerpt,
+    parse_timestamp,
 };
 
 pub const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.sender_id, m.kind, m.content, \
@@ -234,6 +235,7 @@ pub struct Membership {
     pub history_from: MessageId,
     pub last_read: MessageId,
     pub delivered: MessageId,
+    pub notify: NotifyLevel,
 }
 
 fn role(text: &str) -> Role {
@@ -251,7 +253,8 @@ pub fn member(
 ) -> StoreResult<Option<Membership>> {
     Ok(conn
         .prepare_cached(
-            "SELECT role, history_from, last_read_id, delivered_id FROM conversation_members
+            "SELECT role, history_from, last_read_id, delivered_id, notify
+             FROM conversation_members
              WHERE conversation_id = ?1 AND user_id = ?2 AND left_seq IS NULL",
         )?
         .query_row(params![conversation, user], |row| {
@@ -260,6 +263,7 @@ pub fn member(
                 history_from: row.get(1)?,
                 last_read: row.get(2)?,
                 delivered: row.get(3)?,
+                notify: NotifyLevel::parse(&row.get::<_, String>(4)?),
             })
         })
         .optional()?)
@@ -388,6 +392,7 @@ fn summary_of(
         unread,
         unread_mentions,
         last_message,
+        notify: standing.notify,
     })
 }
 

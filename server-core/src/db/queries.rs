@@ -4,15 +4,31 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Db, changes, conversations};
 use crate::store::{
     Backfill, Change, Committed, Conversation, ConversationId, MemberInfo, MembershipChange,
-    Message, MessageId, NewConversation, NewMessage, Page, Pending, Posted, Reaction, RoomListing,
-    Seq, Session, SessionId, Store, StoreError, StoreResult, Summary, User, UserId, now,
-    parse_timestamp, timestamp,
+    Message, MessageId, NewConversation, NewMessage, NotifyLevel, Page, Pending, Posted, Reaction,
+    RoomListing, Seq, Session, SessionId, SettingsChange, Store, StoreError, StoreResult, Summary,
+    User, UserId, UserSettings, now, parse_timestamp, timestamp,
 };
+
+fn settings_of(conn: &Connection, user: UserId) -> StoreResult<UserSettings> {
+    conn.prepare_cached("SELECT read_receipts, dnd_until, sound FROM users WHERE id = ?1")?
+        .query_row([user], |row| {
+            Ok(UserSettings {
+                read_receipts: row.get(0)?,
+                dnd_until: row
+                    .get::<_, Option<String>>(1)?
+                    .as_deref()
+                    .and_then(parse_timestamp),
+                sound: row.get(2)?,
+            })
+        })
+        .optional()?
+        .ok_or(StoreError::UserNotFound)
+}
 
 fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -228,16 +244,48 @@ impl Store for Db {
         .await
     }
 
-    async fn read_receipts(&self, user: UserId) -> StoreResult<bool> {
-        self.read(move |conn| conversations::shares_receipts(conn, user))
-            .await
+    async fn settings(&self, user: UserId) -> StoreResult<UserSettings> {
+        self.read(move |conn| settings_of(conn, user)).await
     }
 
-    async fn set_read_receipts(&self, user: UserId, share: bool) -> StoreResult<()> {
+    async fn change_settings(
+        &self,
+        user: UserId,
+        change: SettingsChange,
+    ) -> StoreResult<UserSettings> {
         self.write(move |conn| {
+            // Each column keeps its value where the change names none;
+            // ?5 tells "turn do not disturb off" (NULL) from "leave it".
             conn.execute(
-                "UPDATE users SET read_receipts = ?1 WHERE id = ?2",
-                params![share, user],
+                "UPDATE users SET read_receipts = COALESCE(?1, read_receipts),
+                                  dnd_until = CASE WHEN ?5 THEN ?2 ELSE dnd_until END,
+                                  sound = COALESCE(?3, sound)
+                 WHERE id = ?4",
+                params![
+                    change.read_receipts,
+                    change.dnd_until.flatten().map(timestamp),
+                    change.sound,
+                    user,
+                    change.dnd_until.is_some(),
+                ],
+            )?;
+            settings_of(conn, user)
+        })
+        .await
+    }
+
+    async fn set_notify(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        notify: NotifyLevel,
+    ) -> StoreResult<()> {
+        self.write(move |conn| {
+            conversations::membership(conn, user, conversation)?;
+            conn.execute(
+                "UPDATE conversation_members SET notify = ?1
+                 WHERE conversation_id = ?2 AND user_id = ?3 AND left_seq IS NULL",
+                params![notify.as_str(), conversation, user],
             )?;
             Ok(())
         })

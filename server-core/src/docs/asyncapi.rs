@@ -359,6 +359,13 @@ fn example(direction: Direction, name: &str) -> Option<Value> {
             "type": "user_updated", "user_id": 2,
             "profile_pic": "static/uploads/2_9b1e0c_me.png", "about": "Maths, room 12",
         }),
+        (Direction::Out, "settings") => json!({
+            "type": "settings", "read_receipts": true,
+            "dnd_until": "2026-03-02T08:00:00.000000Z", "sound": false,
+        }),
+        (Direction::Out, "notify_changed") => {
+            json!({"type": "notify_changed", "conversation_id": 4, "notify": "mentions"})
+        }
         (Direction::Out, "synced") => json!({"type": "synced", "seq": 122}),
         (Direction::Out, "reset") => json!({"type": "reset", "seq": 9000}),
         (Direction::Out, "error") => json!({

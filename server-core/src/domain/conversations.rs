@@ -156,14 +156,6 @@ pub async fn mark_delivered(
         .await?)
 }
 
-pub async fn read_receipts(state: &AppState, user: UserId) -> DomainResult<bool> {
-    Ok(state.store.read_receipts(user).await?)
-}
-
-pub async fn set_read_receipts(state: &AppState, user: UserId, share: bool) -> DomainResult<()> {
-    Ok(state.store.set_read_receipts(user, share).await?)
-}
-
 /// What `user` missed after `after`, at most `limit` events.
 pub async fn backfill(
     state: &AppState,

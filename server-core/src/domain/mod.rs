@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod conversations;
 pub mod mentions;
 pub mod messages;
+pub mod notifications;
 pub mod profile;
 pub mod reactions;
 

@@ -1,6 +1,6 @@
 //! Ours: conversations of every kind, by id: listing, creating and managing
-//! rooms and groups, pages of history, deleting, read positions, settings
-//! and the event backfill (docs/protocol.md).
+//! rooms and groups, pages of history, deleting, read positions and the
+//! event backfill (docs/protocol.md). Settings are in [`super::notifications`].
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -17,8 +17,8 @@ use crate::{
     error::{AppResult, Problem},
     state::AppState,
     store::{
-        ConversationId, ConversationKind, MemberInfo, MembershipChange, MessageId, Page, Role, Seq,
-        Summary, UserId, timestamp,
+        ConversationId, ConversationKind, MemberInfo, MembershipChange, MessageId, NotifyLevel,
+        Page, Role, Seq, Summary, UserId, timestamp,
     },
     ws::protocol::{MessageView, ServerEvent},
 };
@@ -40,7 +40,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_message))
         .routes(routes!(mark_read))
         .routes(routes!(rooms))
-        .routes(routes!(settings, save_settings))
         .routes(routes!(events))
 }
 
@@ -57,6 +56,8 @@ struct ConversationView {
     unread: u64,
     /// Of the unread, those that mention the caller or the room.
     unread_mentions: u64,
+    /// Which of its messages notify the caller.
+    notify: NotifyLevel,
     last_read_message_id: MessageId,
     last_message: Option<MessageView>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +86,7 @@ impl ConversationView {
             member_count: conversation.members.len(),
             unread: summary.unread,
             unread_mentions: summary.unread_mentions,
+            notify: summary.notify,
             last_read_message_id: summary.last_read,
             last_message: summary
                 .last_message
@@ -503,43 +505,6 @@ async fn rooms(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<
             })
             .collect(),
     ))
-}
-
-#[derive(Serialize, Deserialize, ToSchema)]
-struct Settings {
-    /// Whether others see when the caller has read their messages (and the
-    /// caller sees theirs).
-    read_receipts: bool,
-}
-
-/// The caller's settings.
-#[utoipa::path(
-    get,
-    path = "/settings",
-    tag = "conversations",
-    security(("bearer" = []), ("token" = [])),
-    responses((status = 200, description = "The settings", body = Settings))
-)]
-async fn settings(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Settings>> {
-    let read_receipts = conversations::read_receipts(&state, user.user_id).await?;
-    Ok(Json(Settings { read_receipts }))
-}
-
-/// Saves the caller's settings.
-#[utoipa::path(
-    put,
-    path = "/settings",
-    tag = "conversations",
-    security(("bearer" = []), ("token" = [])),
-    responses((status = 200, description = "Saved", body = Settings))
-)]
-async fn save_settings(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Json(body): Json<Settings>,
-) -> AppResult<Json<Settings>> {
-    conversations::set_read_receipts(&state, user.user_id, body.read_receipts).await?;
-    Ok(Json(body))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -6,6 +6,7 @@ mod conversations;
 pub mod extract;
 mod incoming;
 mod messages;
+mod notifications;
 mod profile;
 mod reactions;
 mod uploads;
@@ -30,6 +31,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(conversations::router())
         .merge(messages::router())
+        .merge(notifications::router())
         .merge(profile::router())
         .merge(reactions::router())
         .merge(uploads::router(state))

@@ -153,6 +153,20 @@ fn deliver(registry: &Registry, presence: &mut Gathered, event: Event) {
             profile_pic,
             about,
         })),
+        Event::SettingsChanged { user, settings } => {
+            registry.deliver(&[user], &encode(&ServerEvent::Settings((&settings).into())))
+        }
+        Event::NotifyChanged {
+            user,
+            conversation,
+            notify,
+        } => registry.deliver(
+            &[user],
+            &encode(&ServerEvent::NotifyChanged {
+                conversation_id: conversation,
+                notify,
+            }),
+        ),
         Event::SessionsRevoked { user, which } => registry.revoke(user, which),
     }
 }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::store::{
     Body, Change, Committed, Conversation, ConversationId, ConversationKind, Message, MessageId,
-    Notice, Quote, Quoted, Reaction, Seq, UserId, timestamp,
+    Notice, NotifyLevel, Quote, Quoted, Reaction, Seq, UserId, UserSettings, timestamp,
 };
 
 /// What a client may send.
@@ -134,6 +134,15 @@ pub enum ServerEvent {
         profile_pic: Option<String>,
         about: Option<String>,
     },
+    /// Ours: the caller's settings as a `PUT /settings` (on any of their
+    /// devices) left them; to the caller's own sockets only.
+    Settings(Settings),
+    /// Ours: the caller chose which messages of a conversation notify
+    /// them; to the caller's own sockets only.
+    NotifyChanged {
+        conversation_id: ConversationId,
+        notify: NotifyLevel,
+    },
     /// Ours: the backfill asked for with `/ws?after=` is done (or, with
     /// `sync=1`, where the log stands): live frames follow.
     Synced {
@@ -149,6 +158,29 @@ pub enum ServerEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
+}
+
+/// A person's own settings, as `GET /settings` answers and the `settings`
+/// frame carries them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Settings {
+    /// Whether others see when the caller has read their messages (and the
+    /// caller sees theirs).
+    pub read_receipts: bool,
+    /// Do not disturb until then: no notifications before it; `null`: off.
+    pub dnd_until: Option<String>,
+    /// Whether notifications play a sound.
+    pub sound: bool,
+}
+
+impl From<&UserSettings> for Settings {
+    fn from(settings: &UserSettings) -> Self {
+        Self {
+            read_receipts: settings.read_receipts,
+            dnd_until: settings.dnd_until.map(timestamp),
+            sound: settings.sound,
+        }
+    }
 }
 
 /// Someone came online, or went offline (with when).

@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod messages;
 mod metrics;
+mod notifications;
 mod operations;
 mod properties;
 mod reactions;

@@ -7,8 +7,8 @@ use std::{any::Any, sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use server_core::store::{
     Body, Change, Committed, ConversationId, ConversationKind, FileMeta, MembershipChange,
-    NewConversation, NewMessage, Notice, NoticeAction, Page, Posted, Role, Store, StoreError,
-    UserId, now,
+    NewConversation, NewMessage, Notice, NoticeAction, Page, Posted, Role, SettingsChange, Store,
+    StoreError, UserId, now,
 };
 
 // Replies, mentions and reactions have a file of their own.
@@ -61,6 +61,8 @@ macro_rules! suite {
             unread_mentions_count_what_names_the_reader_or_the_room_until_read,
             reactions_are_kept_per_person_and_emoji_in_the_order_they_came,
             only_members_react_to_texts_and_files_they_see_and_to_twenty_emoji_at_most,
+            settings_start_at_their_defaults_and_change_only_where_named,
+            a_member_chooses_how_each_conversation_notifies_them,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
@@ -72,6 +74,9 @@ macro_rules! suite {
         )*
     };
 }
+
+mod notifications;
+pub use notifications::*;
 
 fn hash(n: u8) -> [u8; 32] {
     [n; 32]
@@ -793,7 +798,11 @@ pub async fn read_positions_only_move_forward_and_reach_those_who_share(subject:
     let room = group_of(&subject, ConversationKind::Room, alice, vec![bob, carol]).await;
     let (_, first) = post(store, text(room, alice, "one")).await;
     let (_, second) = post(store, text(room, alice, "two")).await;
-    store.set_read_receipts(carol, false).await.unwrap();
+    let off = SettingsChange {
+        read_receipts: Some(false),
+        ..SettingsChange::default()
+    };
+    store.change_settings(carol, off).await.unwrap();
     drain(&subject);
 
     store.mark_read(bob, room, second, now()).await.unwrap();
@@ -828,7 +837,7 @@ pub async fn read_positions_only_move_forward_and_reach_those_who_share(subject:
     );
     assert!(subject.committed.is_empty(), "moving back changes nothing");
     assert_eq!(store.summary(bob, room).await.unwrap().0.last_read, second);
-    assert!(!store.read_receipts(carol).await.unwrap());
+    assert!(!store.settings(carol).await.unwrap().read_receipts);
     let (_, members) = store.summary(alice, room).await.unwrap();
     let seen: Vec<_> = members.iter().map(|m| (m.user_id, m.last_read)).collect();
     assert_eq!(

@@ -1,6 +1,8 @@
 //! What a notification says about who wrote and where: people's names and
 //! pictures (`GET /users`, pictures under `/static/uploads/`) and the
-//! titles of rooms and groups (`GET /conversations/{id}`). Everything is
+//! titles of rooms and groups (`GET /conversations/{id}`); and how the
+//! person wants to be notified (`GET /conversations`, `GET /settings`),
+//! which is not cached here but kept by the listener. Everything is
 //! asked with the session's token (the server shows none of it to anonymous
 //! clients) and kept for the session: names and titles in memory, pictures
 //! as files, because notification daemons take a path, not a URL.
@@ -15,7 +17,12 @@ use std::{
 };
 
 use serde::{Deserialize, de::DeserializeOwned};
-use server_core::store::{ConversationId, Notice, NoticeAction, UserId};
+use server_core::{
+    store::{ConversationId, Notice, NoticeAction, UserId},
+    ws::protocol::Settings,
+};
+
+use super::policy::{Listed, Preferences};
 
 /// How long one lookup may take; a notification is late, not lost, without it.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -108,6 +115,13 @@ impl Directory {
                 self.titles.remove(&conversation);
             }
         }
+    }
+
+    /// The person's levels and settings as the server has them now.
+    pub async fn preferences(&self) -> Result<Preferences, reqwest::Error> {
+        let conversations = self.get_json::<Vec<Listed>>("conversations").await?;
+        let settings = self.get_json::<Settings>("settings").await?;
+        Ok(Preferences::new(&conversations, &settings))
     }
 
     /// A profile picture (`/static/uploads/…`) as a local file, downloaded

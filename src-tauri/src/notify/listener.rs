@@ -5,6 +5,10 @@
 //! Frames are read as server-core's own `ServerEvent`, the type the server
 //! writes them with, so the two cannot drift apart. A frame of a type this
 //! build does not know (a newer server) fails to parse and is skipped.
+//!
+//! Each time the socket opens, the person's levels and settings are asked
+//! for anew (their frames are not replayed after a drop); frames keep them
+//! current while it stays open.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -18,7 +22,10 @@ use tokio_tungstenite::tungstenite::{self, Message, http::StatusCode};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::{Notifier, Place, Shown, directory::Directory, popup, preview, should_notify, title};
+use super::{
+    Mentions, Notifier, Place, Preferences, Shown, directory::Directory, notifies, popup, preview,
+    title,
+};
 
 /// Reconnect delays after the server goes away: doubled up to the cap.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
@@ -48,6 +55,8 @@ pub(super) struct Listener {
     pub shown: Shown,
     /// Where the app's icon is written, for people without a picture.
     pub app_icon: PathBuf,
+    /// How the person wants to be notified, as last heard.
+    pub preferences: Preferences,
 }
 
 impl Listener {
@@ -62,6 +71,10 @@ impl Listener {
                 Ok((mut socket, _)) => {
                     tracing::info!(server = %self.directory.base(), "listening for messages to notify");
                     retry = FIRST_RETRY;
+                    tokio::select! {
+                        () = stop.cancelled() => return,
+                        () = self.refresh_preferences() => {}
+                    }
                     loop {
                         let frame = tokio::select! {
                             () = stop.cancelled() => {
@@ -101,6 +114,15 @@ impl Listener {
         }
     }
 
+    /// The levels and settings from the server; on failure the last ones
+    /// heard stay (at first: every message notifies).
+    async fn refresh_preferences(&mut self) {
+        match self.directory.preferences().await {
+            Ok(preferences) => self.preferences = preferences,
+            Err(e) => tracing::warn!("cannot load the notification settings: {e}"),
+        }
+    }
+
     async fn on_frame(&mut self, text: &str) {
         let Some(event) = read_frame(text) else {
             return;
@@ -108,10 +130,15 @@ impl Listener {
         // Every kind named, so that a new one is a decision here.
         match event {
             ServerEvent::PrivateMessage { message, .. } | ServerEvent::Message { message, .. } => {
-                self.on_message(message).await;
+                self.on_message(message, &Mentions::in_frame(text)).await;
             }
             // A new name or picture: look them up again next time.
             ServerEvent::UserUpdated { user_id, .. } => self.directory.forget_person(user_id),
+            ServerEvent::Settings(settings) => self.preferences.settings(&settings),
+            ServerEvent::NotifyChanged {
+                conversation_id,
+                notify,
+            } => self.preferences.set_level(conversation_id, notify),
             ServerEvent::EditMessage(_)
             | ServerEvent::MessageEdited(_)
             | ServerEvent::MessageDeleted { .. }
@@ -127,12 +154,18 @@ impl Listener {
         }
     }
 
-    async fn on_message(&mut self, message: MessageView) {
+    async fn on_message(&mut self, message: MessageView, mentions: &Mentions) {
         if let Some(notice) = &message.notice {
             self.directory.noticed(message.conversation_id, notice);
         }
         let now = self.app.state::<Notifier>().situation(&self.app, self.me);
-        if should_notify(&message, &now) {
+        if notifies(
+            &message,
+            mentions,
+            &now,
+            &self.preferences,
+            chrono::Utc::now(),
+        ) {
             self.notify(&message).await;
         }
     }
@@ -163,6 +196,7 @@ impl Listener {
             title,
             body: preview(message),
             picture,
+            sound: self.preferences.sound(),
         };
         let app = self.app.clone();
         let shown = self.shown.clone();

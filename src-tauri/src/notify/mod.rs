@@ -14,6 +14,8 @@
 //! on screen, the session) and the pure decisions: whether a message
 //! notifies, and what its notification says. The rest, by concern:
 //!
+//! - [`policy`]: how the person wants to be notified, as the server keeps
+//!   it (a level per conversation, do not disturb, sound), and its rule.
 //! - [`listener`]: the socket, its reconnects, and what each frame does.
 //! - [`directory`]: people, pictures and conversation titles, asked of the
 //!   server with the session's token and cached for the session.
@@ -22,6 +24,7 @@
 
 mod directory;
 mod listener;
+mod policy;
 mod popup;
 #[cfg(test)]
 mod server_tests;
@@ -35,6 +38,7 @@ use std::{
     },
 };
 
+use chrono::{DateTime, Utc};
 use server_core::{
     store::{ConversationId, UserId},
     ws::protocol::MessageView,
@@ -47,6 +51,7 @@ use crate::{
     settings::{self, Settings},
 };
 
+use policy::{Mentions, Preferences};
 pub use popup::{OPEN_CONVERSATION, OpenConversation};
 
 /// Longest preview of a message's text in a notification.
@@ -108,6 +113,20 @@ pub fn should_notify(message: &MessageView, now: &Situation) -> bool {
         && message.notice.is_none()
         && !is_deleted(message)
         && !(now.focused && now.viewing.shows(message, now.me))
+}
+
+/// The whole decision, the pages' too (docs/protocol.md, "Who is
+/// notified"): what the app knows ([`should_notify`]: on or off, not one's
+/// own, not on screen) and what the person asked the server for
+/// ([`Preferences`]: do not disturb, the conversation's level) at `at`.
+pub fn notifies(
+    message: &MessageView,
+    mentions: &Mentions,
+    now: &Situation,
+    wanted: &Preferences,
+    at: DateTime<Utc>,
+) -> bool {
+    should_notify(message, now) && wanted.allow(message.conversation_id, mentions, now.me, at)
 }
 
 /// A deleted message keeps its place but loses its text and file; frames
@@ -243,6 +262,7 @@ impl Notifier {
             directory,
             shown: self.shown.clone(),
             app_icon: self.cache_dir.join("chatterbox.png"),
+            preferences: Preferences::default(),
         };
         tauri::async_runtime::spawn(listener.run(url, stop.clone()));
         *session = Some(Session {
@@ -446,6 +466,64 @@ mod tests {
         };
         assert!(!should_notify(&text(ANA, WITH_ANA, "hi"), &off));
         assert!(!should_notify(&text(ANA, DESIGN, "hi"), &off));
+    }
+
+    #[test]
+    fn the_whole_decision_asks_the_app_and_then_the_persons_own_preferences() {
+        use server_core::{store::NotifyLevel, ws::protocol::Settings};
+
+        let at = now();
+        let mut wanted = Preferences::default();
+        wanted.set_level(DESIGN, NotifyLevel::Muted);
+        let none = Mentions::default();
+        let me = Mentions {
+            mentions: vec![ME],
+            mentions_room: false,
+        };
+        let away = situation(false, Viewing::default());
+        let lunch = text(ANA, DESIGN, "lunch?");
+
+        assert!(notifies(
+            &text(ANA, WITH_ANA, "hi"),
+            &none,
+            &away,
+            &wanted,
+            at
+        ));
+        assert!(!notifies(&lunch, &none, &away, &wanted, at), "muted");
+        assert!(notifies(&lunch, &me, &away, &wanted, at), "a mention");
+        assert!(
+            !notifies(&text(ME, DESIGN, "@me"), &me, &away, &wanted, at),
+            "my own, mentioning me or not"
+        );
+        assert!(
+            !notifies(&lunch, &me, &situation(true, open(DESIGN)), &wanted, at),
+            "on screen"
+        );
+        let off = Situation {
+            enabled: false,
+            ..away
+        };
+        assert!(
+            !notifies(&lunch, &me, &off, &wanted, at),
+            "turned off in the app"
+        );
+
+        wanted.settings(&Settings {
+            read_receipts: true,
+            dnd_until: Some(server_core::store::timestamp(
+                at + chrono::Duration::hours(1),
+            )),
+            sound: false,
+        });
+        assert!(!notifies(&lunch, &me, &away, &wanted, at), "do not disturb");
+        assert!(!notifies(
+            &text(ANA, WITH_ANA, "hi"),
+            &none,
+            &away,
+            &wanted,
+            at
+        ));
     }
 
     #[test]

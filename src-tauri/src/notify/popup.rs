@@ -64,6 +64,10 @@ pub struct Popup {
     pub title: String,
     pub body: String,
     pub picture: Option<PathBuf>,
+    /// The person asked for a sound (`settings`): the desktop's own
+    /// message sound, by its freedesktop name; otherwise none, as in the
+    /// pages.
+    pub sound: bool,
 }
 
 impl Popup {
@@ -78,6 +82,11 @@ impl Popup {
             .action("default", "Open");
         if let Some(picture) = &self.picture {
             notification.icon(&picture.to_string_lossy());
+        }
+        if self.sound {
+            notification.sound_name("message-new-instant");
+        } else {
+            notification.hint(notify_rust::Hint::SuppressSound(true));
         }
         if let Some(id) = replaces {
             notification.id(id);

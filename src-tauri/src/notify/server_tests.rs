@@ -8,14 +8,14 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use server_core::{
-    store::{ConversationId, UserId},
+    store::{ConversationId, NotifyLevel, UserId},
     ws::protocol::{MessageView, ServerEvent},
 };
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{
-    OpenConversation, Place, Situation, Viewing, directory::Directory, listener, should_notify,
-    title,
+    Mentions, OpenConversation, Place, Preferences, Situation, Viewing, directory::Directory,
+    listener, notifies, should_notify, title,
 };
 use crate::test_server::TestServer;
 
@@ -217,6 +217,156 @@ async fn titles_and_pictures_are_fetched_with_the_token_and_refused_without_it()
         !dir.path().join("other").exists(),
         "nothing is written for a refused picture"
     );
+
+    server.shutdown().await;
+}
+
+/// The next frame on `socket` that `wanted` picks, read as the listener
+/// reads it, with its text.
+async fn next_frame(
+    socket: &mut Socket,
+    wanted: impl Fn(&ServerEvent) -> bool,
+) -> (ServerEvent, String) {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("no frame within 10 s")
+            .expect("the socket closed")
+            .unwrap();
+        let Message::Text(text) = frame else {
+            continue;
+        };
+        let event = listener::read_frame(&text).unwrap_or_else(|| panic!("unreadable: {text}"));
+        if wanted(&event) {
+            return (event, text.to_string());
+        }
+    }
+}
+
+/// `from` says `content` in a room; the message as `to` reads it.
+async fn relay(
+    from: &mut Socket,
+    to: &mut Socket,
+    conversation: ConversationId,
+    content: &str,
+) -> (MessageView, Mentions) {
+    let send = json!({"type": "send_message", "conversation_id": conversation, "content": content});
+    from.send(Message::text(send.to_string())).await.unwrap();
+    let (event, text) = next_frame(to, |e| matches!(e, ServerEvent::Message { .. })).await;
+    let ServerEvent::Message { message, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(message.content.as_deref(), Some(content));
+    (message, Mentions::in_frame(&text))
+}
+
+async fn put(server: &TestServer, token: &str, path: &str, body: Value) {
+    ok_json(
+        server
+            .http
+            .put(format!("{}{path}", server.base))
+            .bearer_auth(token)
+            .json(&body),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn levels_and_do_not_disturb_come_from_the_server_at_start_and_from_frames_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server")).await;
+    let (alice, alice_token) = server.account("alice").await;
+    let (_, bob_token) = server.account("bob").await;
+    let design = room(&server, &bob_token, "Design", &[alice]).await;
+    let lunch = room(&server, &bob_token, "Lunch", &[alice]).await;
+    let mut alice_socket = socket(&server, &alice_token).await;
+    // Her own arrival: from here on her socket hears everything.
+    next_frame(
+        &mut alice_socket,
+        |e| matches!(e, ServerEvent::Presence(p) if p.user_id == alice),
+    )
+    .await;
+    let directory = Directory::new(&server.base, &alice_token, dir.path().join("avatars"));
+
+    // Alice, in her browser: Design muted, an hour of quiet, with sound.
+    put(
+        &server,
+        &alice_token,
+        &format!("conversations/{design}/notifications"),
+        json!({"notify": "muted"}),
+    )
+    .await;
+    let until = server_core::store::timestamp(chrono::Utc::now() + chrono::Duration::hours(1));
+    put(
+        &server,
+        &alice_token,
+        "settings",
+        json!({"dnd_until": until, "sound": true}),
+    )
+    .await;
+
+    // What the app learns when its socket opens, and what the frames say.
+    let mut at_start = directory.preferences().await.expect("levels and settings");
+    let mut from_frames = Preferences::default();
+    let (level, _) = next_frame(&mut alice_socket, |e| {
+        matches!(e, ServerEvent::NotifyChanged { .. })
+    })
+    .await;
+    let ServerEvent::NotifyChanged {
+        conversation_id,
+        notify,
+    } = level
+    else {
+        unreachable!()
+    };
+    assert_eq!((conversation_id, notify), (design, NotifyLevel::Muted));
+    from_frames.set_level(conversation_id, notify);
+    let (settings, _) =
+        next_frame(&mut alice_socket, |e| matches!(e, ServerEvent::Settings(_))).await;
+    let ServerEvent::Settings(settings) = settings else {
+        unreachable!()
+    };
+    from_frames.settings(&settings);
+
+    let mut bob_socket = socket(&server, &bob_token).await;
+    let quiet = relay(&mut bob_socket, &mut alice_socket, lunch, "lunch?").await;
+    let muted = relay(&mut bob_socket, &mut alice_socket, design, "review at 3").await;
+    let now = chrono::Utc::now();
+    for wanted in [&at_start, &from_frames] {
+        assert!(wanted.sound());
+        assert!(
+            !notifies(&quiet.0, &quiet.1, &away(alice), wanted, now),
+            "do not disturb"
+        );
+        assert!(!notifies(&muted.0, &muted.1, &away(alice), wanted, now));
+    }
+
+    // Do not disturb off, from another device: the frame says so.
+    put(
+        &server,
+        &alice_token,
+        "settings",
+        json!({"dnd_until": null}),
+    )
+    .await;
+    let (settings, _) =
+        next_frame(&mut alice_socket, |e| matches!(e, ServerEvent::Settings(_))).await;
+    let ServerEvent::Settings(settings) = settings else {
+        unreachable!()
+    };
+    at_start.settings(&settings);
+    from_frames.settings(&settings);
+    let now = chrono::Utc::now();
+    for wanted in [&at_start, &from_frames] {
+        assert!(
+            notifies(&quiet.0, &quiet.1, &away(alice), wanted, now),
+            "lunch notifies again"
+        );
+        assert!(
+            !notifies(&muted.0, &muted.1, &away(alice), wanted, now),
+            "design stays muted"
+        );
+    }
 
     server.shutdown().await;
 }
