@@ -148,10 +148,12 @@ fn deliver(registry: &Registry, presence: &mut Gathered, event: Event) {
             user,
             profile_pic,
             about,
+            display_name,
         } => registry.deliver_to_all(&encode(&ServerEvent::UserUpdated {
             user_id: user,
             profile_pic,
             about,
+            display_name,
         })),
         Event::SessionsRevoked { user, which } => registry.revoke(user, which),
     }
