@@ -34,11 +34,12 @@ pub enum Event {
         online: bool,
         last_seen: Option<DateTime<Utc>>,
     },
-    /// A user's picture or About changed.
+    /// A user's picture, display name or About changed.
     UserUpdated {
         user: UserId,
         profile_pic: Option<String>,
         about: Option<String>,
+        display_name: Option<String>,
     },
     /// A user's settings changed: their own sockets hear them, nobody else.
     SettingsChanged {

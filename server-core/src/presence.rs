@@ -147,6 +147,7 @@ mod tests {
             user: 1,
             profile_pic: None,
             about: None,
+            display_name: None,
         };
         bus.publish(marker.clone()).await.unwrap();
         for event in expected.into_iter().chain([marker]) {

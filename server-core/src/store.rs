@@ -93,6 +93,8 @@ pub struct User {
     pub profile_pic: Option<String>,
     pub about: Option<String>,
     pub last_seen: Option<DateTime<Utc>>,
+    /// The name shown for them; `None`: their username.
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -492,6 +494,8 @@ pub trait Store: Send + Sync + 'static {
         path: Option<String>,
     ) -> StoreResult<Option<String>>;
     async fn set_about(&self, user: UserId, about: &str) -> StoreResult<()>;
+    /// Sets the name shown for `user`, or clears it (`None`).
+    async fn set_display_name(&self, user: UserId, name: Option<&str>) -> StoreResult<()>;
     async fn set_last_seen(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()>;
     async fn settings(&self, user: UserId) -> StoreResult<UserSettings>;
     /// Applies `change` and returns all the settings as they are then.

@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_health.sql"),
     include_str!("migrations/0004_reactions.sql"),
     include_str!("migrations/0006_notifications.sql"),
+    include_str!("migrations/0007_display_names.sql"),
 ];
 const READERS: usize = 4;
 /// Writes waiting beyond this make callers wait to enqueue (backpressure).

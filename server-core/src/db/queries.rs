@@ -40,6 +40,7 @@ fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
             .get::<_, Option<String>>(4)?
             .as_deref()
             .and_then(parse_timestamp),
+        display_name: row.get(5)?,
     })
 }
 
@@ -176,7 +177,7 @@ impl Store for Db {
     async fn users(&self) -> StoreResult<Vec<User>> {
         self.read(|conn| {
             let mut query = conn.prepare_cached(
-                "SELECT id, username, profile_pic, about, last_seen FROM users
+                "SELECT id, username, profile_pic, about, last_seen, display_name FROM users
                  ORDER BY username COLLATE NOCASE",
             )?;
             let users = query.query_map([], user_row)?.collect::<Result<_, _>>()?;
@@ -189,7 +190,8 @@ impl Store for Db {
         self.read(move |conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT id, username, profile_pic, about, last_seen FROM users WHERE id = ?1",
+                    "SELECT id, username, profile_pic, about, last_seen, display_name FROM users
+                     WHERE id = ?1",
                 )?
                 .query_row([user], user_row)
                 .optional()?)
@@ -226,6 +228,18 @@ impl Store for Db {
             conn.execute(
                 "UPDATE users SET about = ?1 WHERE id = ?2",
                 params![about, user],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_display_name(&self, user: UserId, name: Option<&str>) -> StoreResult<()> {
+        let name = name.map(str::to_owned);
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE users SET display_name = ?1 WHERE id = ?2",
+                params![name, user],
             )?;
             Ok(())
         })

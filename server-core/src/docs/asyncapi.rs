@@ -358,6 +358,7 @@ fn example(direction: Direction, name: &str) -> Option<Value> {
         (Direction::Out, "user_updated") => json!({
             "type": "user_updated", "user_id": 2,
             "profile_pic": "static/uploads/2_9b1e0c_me.png", "about": "Maths, room 12",
+            "display_name": "Ms Okafor",
         }),
         (Direction::Out, "settings") => json!({
             "type": "settings", "read_receipts": true,

@@ -1,4 +1,5 @@
-//! A person's picture and About text: stored, then announced to everyone.
+//! A person's picture, display name and About text: stored, then announced
+//! to everyone.
 
 use super::{DomainError, DomainResult};
 use crate::{
@@ -9,6 +10,7 @@ use crate::{
 };
 
 pub const MAX_ABOUT_CHARS: usize = 500;
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 
 /// Makes a received picture `user`'s, deleting the one it replaces;
 /// returns its path.
@@ -55,7 +57,22 @@ pub async fn set_about(state: &AppState, user: UserId, about: &str) -> DomainRes
     announce(state, user).await
 }
 
-/// Tells everyone connected about `user`'s picture and About as stored.
+/// Sets the name shown for `user`: trimmed; as sent, at most 64
+/// characters and no control characters. Blank clears it, so that their
+/// username shows again.
+pub async fn set_display_name(state: &AppState, user: UserId, name: &str) -> DomainResult<()> {
+    if name.chars().count() > MAX_DISPLAY_NAME_CHARS || name.contains(char::is_control) {
+        return Err(DomainError::Invalid(format!(
+            "A display name must be at most {MAX_DISPLAY_NAME_CHARS} characters, without control characters"
+        )));
+    }
+    let name = Some(name.trim()).filter(|name| !name.is_empty());
+    state.store.set_display_name(user, name).await?;
+    announce(state, user).await
+}
+
+/// Tells everyone connected about `user`'s picture, name and About as
+/// stored.
 async fn announce(state: &AppState, user: UserId) -> DomainResult<()> {
     if let Some(user) = state.store.user(user).await? {
         state
@@ -64,6 +81,7 @@ async fn announce(state: &AppState, user: UserId) -> DomainResult<()> {
                 user: user.id,
                 profile_pic: user.profile_pic,
                 about: user.about,
+                display_name: user.display_name,
             })
             .await?;
     }

@@ -213,6 +213,9 @@ struct UserView {
     last_seen: Option<String>,
     profile_pic: Option<String>,
     about: Option<String>,
+    /// Ours: the name to show for them; `null`: their username, which
+    /// stays what they log in with and are @mentioned by.
+    display_name: Option<String>,
 }
 
 /// Everyone with an account, the caller included.
@@ -239,6 +242,7 @@ async fn list_users(
                 last_seen: user.last_seen.map(timestamp),
                 profile_pic: user.profile_pic,
                 about: user.about,
+                display_name: user.display_name,
             })
             .collect(),
     ))

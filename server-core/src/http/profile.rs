@@ -1,4 +1,4 @@
-//! Profile pictures and the About text.
+//! Profile pictures, display names and the About text.
 
 use axum::extract::{DefaultBodyLimit, State};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(upload_profile).layer(DefaultBodyLimit::disable()))
         .routes(routes!(remove_profile))
         .routes(routes!(update_about))
+        .routes(routes!(update_display_name))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -103,4 +104,32 @@ async fn update_about(
 ) -> AppResult<Json<Done>> {
     profile::set_about(&state, user.user_id, &body.about).await?;
     Ok(Json(Done::new("About updated")))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct DisplayNameUpdate {
+    /// Blank: show the username again.
+    #[schema(max_length = 64)]
+    display_name: String,
+}
+
+/// Ours: sets the name shown for the caller (their username stays what they
+/// log in with and are @mentioned by).
+#[utoipa::path(
+    post,
+    path = "/update-display-name",
+    tag = "profile",
+    request_body = WithToken<DisplayNameUpdate>,
+    security(("bearer" = []), ("token" = []), ()),
+    responses(
+        (status = 200, description = "Saved", body = Done, example = json!({"message": "Display name updated"})),
+        (status = 400, description = "Too long, or has control characters", body = Problem),
+    )
+)]
+async fn update_display_name(
+    State(state): State<AppState>,
+    AuthedJson { user, body }: AuthedJson<DisplayNameUpdate>,
+) -> AppResult<Json<Done>> {
+    profile::set_display_name(&state, user.user_id, &body.display_name).await?;
+    Ok(Json(Done::new("Display name updated")))
 }

@@ -148,10 +148,12 @@ fn deliver(registry: &Registry, presence: &mut Gathered, event: Event) {
             user,
             profile_pic,
             about,
+            display_name,
         } => registry.deliver_to_all(&encode(&ServerEvent::UserUpdated {
             user_id: user,
             profile_pic,
             about,
+            display_name,
         })),
         Event::SettingsChanged { user, settings } => {
             registry.deliver(&[user], &encode(&ServerEvent::Settings((&settings).into())))

@@ -128,11 +128,14 @@ pub enum ServerEvent {
         /// Who went offline, and when.
         offline: Vec<WentOffline>,
     },
-    /// Ours: someone's picture or About changed.
+    /// Ours: someone's picture, display name or About changed.
     UserUpdated {
         user_id: UserId,
         profile_pic: Option<String>,
         about: Option<String>,
+        /// The name to show for them; `null`: their username.
+        #[serde(default)]
+        display_name: Option<String>,
     },
     /// Ours: the caller's settings as a `PUT /settings` (on any of their
     /// devices) left them; to the caller's own sockets only.

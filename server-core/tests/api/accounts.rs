@@ -233,7 +233,7 @@ async fn the_user_list_needs_a_token_and_includes_the_caller() {
             users[1],
             json!({
                 "id": bob.id, "username": "bob", "is_online": 0, "last_seen": null,
-                "profile_pic": null, "about": null,
+                "profile_pic": null, "about": null, "display_name": null,
             })
         );
     }

@@ -148,6 +148,7 @@ async fn the_document_is_openapi_3_1_with_both_auth_schemes_and_error_bodies() {
     for (path, field_holder) in [
         ("/change-password", "WithToken_PasswordChange"),
         ("/update-about", "WithToken_AboutUpdate"),
+        ("/update-display-name", "WithToken_DisplayNameUpdate"),
     ] {
         let body = &spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
             ["$ref"];

@@ -117,7 +117,10 @@ async fn everyone_hears_of_a_new_picture_or_about_text() {
     let event = b.expect("user_updated").await;
     assert_eq!(
         event,
-        json!({ "type": "user_updated", "user_id": alice.id, "profile_pic": null, "about": "Tea, not coffee" })
+        json!({
+            "type": "user_updated", "user_id": alice.id, "profile_pic": null,
+            "about": "Tea, not coffee", "display_name": null,
+        })
     );
 
     let picture = app
@@ -137,4 +140,83 @@ async fn everyone_hears_of_a_new_picture_or_about_text() {
     assert_eq!(removed.status(), StatusCode::OK);
     let event = b.expect("user_updated").await;
     assert_eq!(event["profile_pic"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_display_name_is_shown_to_everyone_and_the_username_stays() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let mut b = app.ws_online(&bob).await;
+
+    let saved = app
+        .post_json_as(
+            &alice,
+            "/update-display-name",
+            &json!({ "display_name": "  Alice Okafor " }),
+        )
+        .await;
+
+    assert_eq!(saved.status(), StatusCode::OK);
+    let event = b.expect("user_updated").await;
+    assert_eq!(event["user_id"], alice.id);
+    assert_eq!(event["display_name"], "Alice Okafor");
+    let listed = app.listed_user(&bob, alice.id).await;
+    assert_eq!(listed["display_name"], "Alice Okafor");
+    assert_eq!(listed["username"], "alice");
+    // She still logs in with her username.
+    let login = app
+        .client
+        .post(app.url("/login"))
+        .json(&json!({ "username": "alice", "password": alice.password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+
+    // Blank clears it: her username shows again.
+    let cleared = app
+        .post_json_as(
+            &alice,
+            "/update-display-name",
+            &json!({ "display_name": "   " }),
+        )
+        .await;
+    assert_eq!(cleared.status(), StatusCode::OK);
+    assert_eq!(b.expect("user_updated").await["display_name"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_display_name_too_long_or_with_control_characters_is_refused_and_nothing_changes() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let kept = app
+        .post_json_as(
+            &alice,
+            "/update-display-name",
+            &json!({ "display_name": "Alice" }),
+        )
+        .await;
+    assert_eq!(kept.status(), StatusCode::OK);
+
+    for bad in ["x".repeat(65), "Ali\u{0}ce".into(), "Ali\nce".into()] {
+        let refused = app
+            .post_json_as(
+                &alice,
+                "/update-display-name",
+                &json!({ "display_name": bad }),
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        let body: Value = refused.json().await.unwrap();
+        assert!(
+            body["detail"].as_str().unwrap().contains("display name"),
+            "{body}"
+        );
+    }
+
+    assert_eq!(
+        app.listed_user(&alice, alice.id).await["display_name"],
+        "Alice"
+    );
 }

@@ -224,6 +224,16 @@ pub async fn profiles_keep_picture_about_and_last_seen(subject: Subject) {
         .unwrap();
     store.set_about(alice, "Hello").await.unwrap();
     store.set_last_seen(alice, seen).await.unwrap();
+    let unnamed = store
+        .user(alice)
+        .await
+        .unwrap()
+        .expect("found")
+        .display_name;
+    store
+        .set_display_name(alice, Some("Alice O"))
+        .await
+        .unwrap();
 
     assert_eq!(none, None);
     assert_eq!(previous.as_deref(), Some("static/uploads/a.png"));
@@ -231,6 +241,11 @@ pub async fn profiles_keep_picture_about_and_last_seen(subject: Subject) {
     assert_eq!(stored.profile_pic.as_deref(), Some("static/uploads/b.png"));
     assert_eq!(stored.about.as_deref(), Some("Hello"));
     assert_eq!(stored.last_seen, Some(seen));
+    assert_eq!(unnamed, None);
+    assert_eq!(stored.display_name.as_deref(), Some("Alice O"));
+    store.set_display_name(alice, None).await.unwrap();
+    let cleared = store.user(alice).await.unwrap().expect("found");
+    assert_eq!(cleared.display_name, None);
     assert!(matches!(
         store.set_profile_pic(alice + 100, None).await,
         Err(StoreError::UserNotFound)
