@@ -8,7 +8,8 @@
 //! as files, because notification daemons take a path, not a URL.
 //!
 //! Cached answers go stale on the frames that change them: `user_updated`
-//! forgets a person, and a `renamed` notice carries the new title.
+//! (a new display name or picture) forgets a person, and a `renamed`
+//! notice carries the new title.
 
 use std::{
     collections::HashMap,
@@ -32,8 +33,19 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Person {
     pub id: UserId,
     pub username: String,
+    /// Left out by a server older than display names.
+    #[serde(default)]
+    pub display_name: Option<String>,
     #[serde(default)]
     pub profile_pic: Option<String>,
+}
+
+impl Person {
+    /// The name to show for them, as the pages show it: their display name
+    /// if they chose one, else their username.
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.username)
+    }
 }
 
 /// The part of `GET /conversations/{id}` a notification needs.

@@ -23,8 +23,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::{
-    Mentions, Notifier, Place, Preferences, Shown, directory::Directory, notifies, popup, preview,
-    title,
+    Notifier, Place, Preferences, Shown,
+    directory::{Directory, Person},
+    notifies, popup, preview, title,
 };
 
 /// Reconnect delays after the server goes away: doubled up to the cap.
@@ -130,9 +131,9 @@ impl Listener {
         // Every kind named, so that a new one is a decision here.
         match event {
             ServerEvent::PrivateMessage { message, .. } | ServerEvent::Message { message, .. } => {
-                self.on_message(message, &Mentions::in_frame(text)).await;
+                self.on_message(message).await;
             }
-            // A new name or picture: look them up again next time.
+            // A new display name or picture: look them up again next time.
             ServerEvent::UserUpdated { user_id, .. } => self.directory.forget_person(user_id),
             ServerEvent::Settings(settings) => self.preferences.settings(&settings),
             ServerEvent::NotifyChanged {
@@ -154,18 +155,12 @@ impl Listener {
         }
     }
 
-    async fn on_message(&mut self, message: MessageView, mentions: &Mentions) {
+    async fn on_message(&mut self, message: MessageView) {
         if let Some(notice) = &message.notice {
             self.directory.noticed(message.conversation_id, notice);
         }
         let now = self.app.state::<Notifier>().situation(&self.app, self.me);
-        if notifies(
-            &message,
-            mentions,
-            &now,
-            &self.preferences,
-            chrono::Utc::now(),
-        ) {
+        if notifies(&message, &now, &self.preferences, chrono::Utc::now()) {
             self.notify(&message).await;
         }
     }
@@ -181,7 +176,7 @@ impl Listener {
             Some(_) => Place::Direct,
             None => Place::Shared(room.as_deref()),
         };
-        let title = title(person.as_ref().map(|p| p.username.as_str()), place);
+        let title = title(person.as_ref().map(Person::name), place);
         let picture = match person.and_then(|p| p.profile_pic) {
             Some(path) => self.directory.picture(&path).await,
             None => None,

@@ -51,7 +51,7 @@ use crate::{
     settings::{self, Settings},
 };
 
-use policy::{Mentions, Preferences};
+use policy::Preferences;
 pub use popup::{OPEN_CONVERSATION, OpenConversation};
 
 /// Longest preview of a message's text in a notification.
@@ -118,15 +118,15 @@ pub fn should_notify(message: &MessageView, now: &Situation) -> bool {
 /// The whole decision, the pages' too (docs/protocol.md, "Who is
 /// notified"): what the app knows ([`should_notify`]: on or off, not one's
 /// own, not on screen) and what the person asked the server for
-/// ([`Preferences`]: do not disturb, the conversation's level) at `at`.
+/// ([`Preferences`]: do not disturb, the conversation's level, and whom
+/// the message mentions) at `at`.
 pub fn notifies(
     message: &MessageView,
-    mentions: &Mentions,
     now: &Situation,
     wanted: &Preferences,
     at: DateTime<Utc>,
 ) -> bool {
-    should_notify(message, now) && wanted.allow(message.conversation_id, mentions, now.me, at)
+    should_notify(message, now) && wanted.allow(message, now.me, at)
 }
 
 /// A deleted message keeps its place but loses its text and file; frames
@@ -146,7 +146,9 @@ pub enum Place<'a> {
 
 /// The notification's title: the sender of a direct message ("alice"), the
 /// sender and the room for others ("alice in Design", as Slack and
-/// Mattermost name both). The body is the [`preview`] either way.
+/// Mattermost name both); the sender by the name the pages show for them
+/// (their display name, else their username). The body is the [`preview`]
+/// either way.
 pub fn title(sender: Option<&str>, place: Place<'_>) -> String {
     match (sender, place) {
         (Some(sender), Place::Direct) => sender.to_owned(),
@@ -475,29 +477,27 @@ mod tests {
         let at = now();
         let mut wanted = Preferences::default();
         wanted.set_level(DESIGN, NotifyLevel::Muted);
-        let none = Mentions::default();
-        let me = Mentions {
-            mentions: vec![ME],
-            mentions_room: false,
-        };
         let away = situation(false, Viewing::default());
+        let hi = text(ANA, WITH_ANA, "hi");
         let lunch = text(ANA, DESIGN, "lunch?");
+        let mention = MessageView {
+            mentions: vec![ME],
+            ..text(ANA, DESIGN, "@me lunch?")
+        };
+        let my_own = MessageView {
+            mentions: vec![ME],
+            ..text(ME, DESIGN, "@me")
+        };
 
-        assert!(notifies(
-            &text(ANA, WITH_ANA, "hi"),
-            &none,
-            &away,
-            &wanted,
-            at
-        ));
-        assert!(!notifies(&lunch, &none, &away, &wanted, at), "muted");
-        assert!(notifies(&lunch, &me, &away, &wanted, at), "a mention");
+        assert!(notifies(&hi, &away, &wanted, at));
+        assert!(!notifies(&lunch, &away, &wanted, at), "muted");
+        assert!(notifies(&mention, &away, &wanted, at), "a mention");
         assert!(
-            !notifies(&text(ME, DESIGN, "@me"), &me, &away, &wanted, at),
+            !notifies(&my_own, &away, &wanted, at),
             "my own, mentioning me or not"
         );
         assert!(
-            !notifies(&lunch, &me, &situation(true, open(DESIGN)), &wanted, at),
+            !notifies(&mention, &situation(true, open(DESIGN)), &wanted, at),
             "on screen"
         );
         let off = Situation {
@@ -505,7 +505,7 @@ mod tests {
             ..away
         };
         assert!(
-            !notifies(&lunch, &me, &off, &wanted, at),
+            !notifies(&mention, &off, &wanted, at),
             "turned off in the app"
         );
 
@@ -516,14 +516,8 @@ mod tests {
             )),
             sound: false,
         });
-        assert!(!notifies(&lunch, &me, &away, &wanted, at), "do not disturb");
-        assert!(!notifies(
-            &text(ANA, WITH_ANA, "hi"),
-            &none,
-            &away,
-            &wanted,
-            at
-        ));
+        assert!(!notifies(&mention, &away, &wanted, at), "do not disturb");
+        assert!(!notifies(&hi, &away, &wanted, at));
     }
 
     #[test]

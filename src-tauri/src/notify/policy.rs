@@ -16,29 +16,13 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use server_core::{
     store::{ConversationId, NotifyLevel, UserId, parse_timestamp},
-    ws::protocol::Settings,
+    ws::protocol::{MessageView, Settings},
 };
 
-/// Whom a message mentions, as its frame says (`mentions`, `mentions_room`;
-/// both left out when there are none). Read from the frame's text beside
-/// the message itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct Mentions {
-    #[serde(default)]
-    pub mentions: Vec<UserId>,
-    #[serde(default)]
-    pub mentions_room: bool,
-}
-
-impl Mentions {
-    /// The mentions in a frame's text; none if it has none (or is no frame).
-    pub fn in_frame(text: &str) -> Self {
-        serde_json::from_str(text).unwrap_or_default()
-    }
-
-    fn name(&self, me: UserId) -> bool {
-        self.mentions_room || self.mentions.contains(&me)
-    }
+/// Whether `message` mentions `me`, by name or as the whole room, as the
+/// server found in its text (`mentions`, `mentions_room`).
+fn mentions_me(message: &MessageView, me: UserId) -> bool {
+    message.mentions_room || message.mentions.contains(&me)
 }
 
 /// A conversation's level and the settings, as last heard from the server.
@@ -88,23 +72,17 @@ impl Preferences {
         self.sound
     }
 
-    /// Whether a message someone else wrote in `conversation`, mentioning
-    /// whom `mentions` says, may notify `me` at `at`. A conversation not
-    /// heard of yet (a new one) notifies every message, as a new one does
-    /// on the server.
-    pub fn allow(
-        &self,
-        conversation: ConversationId,
-        mentions: &Mentions,
-        me: UserId,
-        at: DateTime<Utc>,
-    ) -> bool {
+    /// Whether `message`, which someone else wrote, may notify `me` at
+    /// `at`. A conversation not heard of yet (a new one) notifies every
+    /// message, as a new one does on the server.
+    pub fn allow(&self, message: &MessageView, me: UserId, at: DateTime<Utc>) -> bool {
         if self.dnd_until.is_some_and(|until| until > at) {
             return false;
         }
-        match self.levels.get(&conversation).copied().unwrap_or_default() {
+        let level = self.levels.get(&message.conversation_id).copied();
+        match level.unwrap_or_default() {
             NotifyLevel::All => true,
-            NotifyLevel::Mentions | NotifyLevel::Muted => mentions.name(me),
+            NotifyLevel::Mentions | NotifyLevel::Muted => mentions_me(message, me),
         }
     }
 }
@@ -112,10 +90,16 @@ impl Preferences {
 #[cfg(test)]
 mod tests {
     use chrono::Duration;
+    use server_core::{
+        store::{Body, Conversation, ConversationKind, Message},
+        ws::protocol::ServerEvent,
+    };
 
     use super::*;
+    use crate::notify::listener::read_frame;
 
     const ME: UserId = 1;
+    const ANA: UserId = 2;
     const DESIGN: ConversationId = 20;
     const LUNCH: ConversationId = 21;
 
@@ -138,11 +122,37 @@ mod tests {
         parse_timestamp("2026-12-01T10:00:00Z").unwrap()
     }
 
-    fn mentioning(ids: &[UserId], room: bool) -> Mentions {
-        Mentions {
-            mentions: ids.to_vec(),
-            mentions_room: room,
-        }
+    /// Ana's message in a room, mentioning whom the server found in it.
+    fn mentioning(
+        conversation: ConversationId,
+        mentions: &[UserId],
+        mentions_room: bool,
+    ) -> MessageView {
+        let message = Message {
+            id: 7,
+            conversation_id: conversation,
+            sender_id: ANA,
+            body: Body::Text("hi".into()),
+            created_at: at(),
+            edited_at: None,
+            deleted_at: None,
+            client_id: None,
+            reply_to: None,
+            mentions: mentions.to_vec(),
+            mentions_room,
+            reactions: Vec::new(),
+        };
+        let room = Conversation {
+            id: conversation,
+            kind: ConversationKind::Room,
+            title: None,
+            members: vec![ME, ANA, 3],
+        };
+        MessageView::new(message, &room)
+    }
+
+    fn plain(conversation: ConversationId) -> MessageView {
+        mentioning(conversation, &[], false)
     }
 
     #[test]
@@ -154,14 +164,13 @@ mod tests {
             ],
             &settings(None, false),
         );
-        let none = Mentions::default();
-        assert!(wanted.allow(40, &none, ME, at()), "a conversation at all");
+        assert!(wanted.allow(&plain(40), ME, at()), "a conversation at all");
         for quiet in [DESIGN, LUNCH] {
-            assert!(!wanted.allow(quiet, &none, ME, at()), "{quiet}");
-            assert!(!wanted.allow(quiet, &mentioning(&[2, 3], false), ME, at()));
-            assert!(wanted.allow(quiet, &mentioning(&[2, ME], false), ME, at()));
+            assert!(!wanted.allow(&plain(quiet), ME, at()), "{quiet}");
+            assert!(!wanted.allow(&mentioning(quiet, &[ANA, 3], false), ME, at()));
+            assert!(wanted.allow(&mentioning(quiet, &[ME, ANA], false), ME, at()));
             assert!(
-                wanted.allow(quiet, &mentioning(&[], true), ME, at()),
+                wanted.allow(&mentioning(quiet, &[], true), ME, at()),
                 "@room"
             );
         }
@@ -171,11 +180,11 @@ mod tests {
     fn nothing_notifies_while_do_not_disturb_lasts_not_even_a_mention() {
         let until = "2026-12-01T10:30:00.000000Z";
         let wanted = Preferences::new(&[], &settings(Some(until), true));
-        let me = mentioning(&[ME], true);
-        assert!(!wanted.allow(DESIGN, &me, ME, at()));
-        assert!(!wanted.allow(DESIGN, &me, ME, at() + Duration::minutes(29)));
+        let me = mentioning(DESIGN, &[ME], true);
+        assert!(!wanted.allow(&me, ME, at()));
+        assert!(!wanted.allow(&me, ME, at() + Duration::minutes(29)));
         assert!(
-            wanted.allow(DESIGN, &me, ME, at() + Duration::minutes(30)),
+            wanted.allow(&me, ME, at() + Duration::minutes(30)),
             "over at the time"
         );
         assert!(wanted.sound());
@@ -185,33 +194,49 @@ mod tests {
     fn later_frames_change_levels_and_settings_and_leave_the_rest() {
         let mut wanted =
             Preferences::new(&[listed(DESIGN, NotifyLevel::All)], &settings(None, false));
-        let none = Mentions::default();
 
         wanted.set_level(DESIGN, NotifyLevel::Muted);
-        assert!(!wanted.allow(DESIGN, &none, ME, at()));
+        assert!(!wanted.allow(&plain(DESIGN), ME, at()));
         wanted.set_level(LUNCH, NotifyLevel::Mentions);
         assert!(
-            !wanted.allow(LUNCH, &none, ME, at()),
+            !wanted.allow(&plain(LUNCH), ME, at()),
             "a new conversation's level"
         );
 
         wanted.settings(&settings(Some("2026-12-01T11:00:00Z"), true));
-        assert!(!wanted.allow(40, &none, ME, at()));
+        assert!(!wanted.allow(&plain(40), ME, at()));
         assert!(wanted.sound());
 
         wanted.settings(&settings(None, false));
-        assert!(wanted.allow(40, &none, ME, at()), "do not disturb off");
+        assert!(wanted.allow(&plain(40), ME, at()), "do not disturb off");
         assert!(!wanted.sound());
-        assert!(!wanted.allow(DESIGN, &none, ME, at()), "levels stay");
+        assert!(!wanted.allow(&plain(DESIGN), ME, at()), "levels stay");
     }
 
     #[test]
     fn mentions_are_read_from_the_frame_and_absent_ones_are_none() {
-        let frame = r#"{"type": "message", "id": 9, "sender_id": 2, "receiver_id": null, "conversation_id": 20, "content": "@ana hi", "mentions": [1, 4], "mentions_room": true, "timestamp": "2026-12-01T10:20:30.123456Z", "is_edited": 0, "file_path": null, "file_name": null, "file_size": null, "mime_type": null, "edited_at": null, "seq": 3}"#;
-        assert_eq!(Mentions::in_frame(frame), mentioning(&[1, 4], true));
-        let plain = r#"{"type": "message", "id": 9, "content": "hi"}"#;
-        assert_eq!(Mentions::in_frame(plain), Mentions::default());
-        assert_eq!(Mentions::in_frame("not json"), Mentions::default());
+        let wanted = Preferences::new(
+            &[listed(DESIGN, NotifyLevel::Muted)],
+            &settings(None, false),
+        );
+        let message = |frame: &str| match read_frame(frame) {
+            Some(ServerEvent::Message { message, .. }) => message,
+            other => panic!("not a message frame: {other:?}"),
+        };
+        let mentioned = message(
+            r#"{"type": "message", "id": 9, "sender_id": 2, "receiver_id": null, "conversation_id": 20, "content": "@ana hi", "mentions": [1, 4], "timestamp": "2026-12-01T10:20:30.123456Z", "is_edited": 0, "file_path": null, "file_name": null, "file_size": null, "mime_type": null, "edited_at": null, "seq": 3}"#,
+        );
+        assert_eq!(mentioned.mentions, [1, 4]);
+        assert!(wanted.allow(&mentioned, ME, at()));
+        let room = message(
+            r#"{"type": "message", "id": 10, "sender_id": 2, "receiver_id": null, "conversation_id": 20, "content": "@room hi", "mentions_room": true, "timestamp": "2026-12-01T10:20:30.123456Z", "is_edited": 0, "file_path": null, "file_name": null, "file_size": null, "mime_type": null, "edited_at": null, "seq": 4}"#,
+        );
+        assert!(wanted.allow(&room, ME, at()));
+        let unmentioned = message(
+            r#"{"type": "message", "id": 11, "sender_id": 2, "receiver_id": null, "conversation_id": 20, "content": "hi", "timestamp": "2026-12-01T10:20:30.123456Z", "is_edited": 0, "file_path": null, "file_name": null, "file_size": null, "mime_type": null, "edited_at": null, "seq": 5}"#,
+        );
+        assert!(unmentioned.mentions.is_empty() && !unmentioned.mentions_room);
+        assert!(!wanted.allow(&unmentioned, ME, at()));
     }
 
     #[test]
@@ -219,6 +244,6 @@ mod tests {
         let old: Vec<Listed> =
             serde_json::from_str(r#"[{"conversation_id": 4, "kind": "room"}]"#).unwrap();
         let wanted = Preferences::new(&old, &settings(None, false));
-        assert!(wanted.allow(4, &Mentions::default(), ME, at()));
+        assert!(wanted.allow(&plain(4), ME, at()));
     }
 }

@@ -14,7 +14,8 @@ use server_core::{
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{
-    Mentions, OpenConversation, Place, Preferences, Situation, Viewing, directory::Directory,
+    OpenConversation, Place, Preferences, Situation, Viewing,
+    directory::{Directory, Person},
     listener, notifies, should_notify, title,
 };
 use crate::test_server::TestServer;
@@ -132,7 +133,7 @@ async fn a_room_message_notifies_as_its_sender_in_the_room_and_its_notices_do_no
     let room_title = directory.title(design).await;
     assert_eq!(room_title.as_deref(), Some("Design"));
     assert_eq!(
-        title(Some(&sender.username), Place::Shared(room_title.as_deref())),
+        title(Some(sender.name()), Place::Shared(room_title.as_deref())),
         "bob in Design"
     );
 
@@ -222,11 +223,8 @@ async fn titles_and_pictures_are_fetched_with_the_token_and_refused_without_it()
 }
 
 /// The next frame on `socket` that `wanted` picks, read as the listener
-/// reads it, with its text.
-async fn next_frame(
-    socket: &mut Socket,
-    wanted: impl Fn(&ServerEvent) -> bool,
-) -> (ServerEvent, String) {
+/// reads it.
+async fn next_frame(socket: &mut Socket, wanted: impl Fn(&ServerEvent) -> bool) -> ServerEvent {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
@@ -238,26 +236,27 @@ async fn next_frame(
         };
         let event = listener::read_frame(&text).unwrap_or_else(|| panic!("unreadable: {text}"));
         if wanted(&event) {
-            return (event, text.to_string());
+            return event;
         }
     }
 }
 
-/// `from` says `content` in a room; the message as `to` reads it.
+/// `from` says `content` in a room; the message as `to` reads it, with the
+/// mentions the server found in it.
 async fn relay(
     from: &mut Socket,
     to: &mut Socket,
     conversation: ConversationId,
     content: &str,
-) -> (MessageView, Mentions) {
+) -> MessageView {
     let send = json!({"type": "send_message", "conversation_id": conversation, "content": content});
     from.send(Message::text(send.to_string())).await.unwrap();
-    let (event, text) = next_frame(to, |e| matches!(e, ServerEvent::Message { .. })).await;
+    let event = next_frame(to, |e| matches!(e, ServerEvent::Message { .. })).await;
     let ServerEvent::Message { message, .. } = event else {
         unreachable!()
     };
     assert_eq!(message.content.as_deref(), Some(content));
-    (message, Mentions::in_frame(&text))
+    message
 }
 
 async fn put(server: &TestServer, token: &str, path: &str, body: Value) {
@@ -308,7 +307,7 @@ async fn levels_and_do_not_disturb_come_from_the_server_at_start_and_from_frames
     // What the app learns when its socket opens, and what the frames say.
     let mut at_start = directory.preferences().await.expect("levels and settings");
     let mut from_frames = Preferences::default();
-    let (level, _) = next_frame(&mut alice_socket, |e| {
+    let level = next_frame(&mut alice_socket, |e| {
         matches!(e, ServerEvent::NotifyChanged { .. })
     })
     .await;
@@ -321,8 +320,7 @@ async fn levels_and_do_not_disturb_come_from_the_server_at_start_and_from_frames
     };
     assert_eq!((conversation_id, notify), (design, NotifyLevel::Muted));
     from_frames.set_level(conversation_id, notify);
-    let (settings, _) =
-        next_frame(&mut alice_socket, |e| matches!(e, ServerEvent::Settings(_))).await;
+    let settings = next_frame(&mut alice_socket, |e| matches!(e, ServerEvent::Settings(_))).await;
     let ServerEvent::Settings(settings) = settings else {
         unreachable!()
     };
@@ -331,14 +329,20 @@ async fn levels_and_do_not_disturb_come_from_the_server_at_start_and_from_frames
     let mut bob_socket = socket(&server, &bob_token).await;
     let quiet = relay(&mut bob_socket, &mut alice_socket, lunch, "lunch?").await;
     let muted = relay(&mut bob_socket, &mut alice_socket, design, "review at 3").await;
+    let mention = relay(&mut bob_socket, &mut alice_socket, design, "@Alice at 3?").await;
+    let everyone = relay(&mut bob_socket, &mut alice_socket, design, "@room at 3").await;
+    assert!(muted.mentions.is_empty() && !muted.mentions_room);
+    assert_eq!(mention.mentions, [alice], "found by the server");
+    assert!(everyone.mentions_room, "found by the server");
     let now = chrono::Utc::now();
     for wanted in [&at_start, &from_frames] {
         assert!(wanted.sound());
-        assert!(
-            !notifies(&quiet.0, &quiet.1, &away(alice), wanted, now),
-            "do not disturb"
-        );
-        assert!(!notifies(&muted.0, &muted.1, &away(alice), wanted, now));
+        for message in [&quiet, &muted, &mention, &everyone] {
+            assert!(
+                !notifies(message, &away(alice), wanted, now),
+                "do not disturb: {message:?}"
+            );
+        }
     }
 
     // Do not disturb off, from another device: the frame says so.
@@ -349,8 +353,7 @@ async fn levels_and_do_not_disturb_come_from_the_server_at_start_and_from_frames
         json!({"dnd_until": null}),
     )
     .await;
-    let (settings, _) =
-        next_frame(&mut alice_socket, |e| matches!(e, ServerEvent::Settings(_))).await;
+    let settings = next_frame(&mut alice_socket, |e| matches!(e, ServerEvent::Settings(_))).await;
     let ServerEvent::Settings(settings) = settings else {
         unreachable!()
     };
@@ -359,14 +362,114 @@ async fn levels_and_do_not_disturb_come_from_the_server_at_start_and_from_frames
     let now = chrono::Utc::now();
     for wanted in [&at_start, &from_frames] {
         assert!(
-            notifies(&quiet.0, &quiet.1, &away(alice), wanted, now),
+            notifies(&quiet, &away(alice), wanted, now),
             "lunch notifies again"
         );
         assert!(
-            !notifies(&muted.0, &muted.1, &away(alice), wanted, now),
+            !notifies(&muted, &away(alice), wanted, now),
             "design stays muted"
         );
+        assert!(
+            notifies(&mention, &away(alice), wanted, now),
+            "but a mention of her gets through"
+        );
+        assert!(
+            notifies(&everyone, &away(alice), wanted, now),
+            "and so does @room"
+        );
     }
+
+    server.shutdown().await;
+}
+
+async fn set_display_name(server: &TestServer, token: &str, name: &str) {
+    ok_json(
+        server
+            .http
+            .post(format!("{}update-display-name", server.base))
+            .bearer_auth(token)
+            .json(&json!({"display_name": name})),
+    )
+    .await;
+}
+
+/// Waits for `user_updated` of `user` and does what the listener does
+/// with it; answers the display name it carries.
+async fn forget_updated(
+    socket: &mut Socket,
+    directory: &mut Directory,
+    user: UserId,
+) -> Option<String> {
+    let updated = next_frame(
+        socket,
+        |e| matches!(e, ServerEvent::UserUpdated { user_id, .. } if *user_id == user),
+    )
+    .await;
+    let ServerEvent::UserUpdated {
+        user_id,
+        display_name,
+        ..
+    } = updated
+    else {
+        unreachable!()
+    };
+    directory.forget_person(user_id);
+    display_name
+}
+
+#[tokio::test]
+async fn notifications_name_the_sender_by_their_display_name_and_follow_its_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&dir.path().join("server")).await;
+    let (alice, alice_token) = server.account("alice").await;
+    let (bob, bob_token) = server.account("bob").await;
+    let design = room(&server, &bob_token, "Design", &[alice]).await;
+    let mut alice_socket = socket(&server, &alice_token).await;
+    // Her own arrival: from here on her socket hears everything.
+    next_frame(
+        &mut alice_socket,
+        |e| matches!(e, ServerEvent::Presence(p) if p.user_id == alice),
+    )
+    .await;
+    let mut directory = Directory::new(&server.base, &alice_token, dir.path().join("avatars"));
+    let room_title = directory.title(design).await;
+    let in_design = Place::Shared(room_title.as_deref());
+    let titled = |person: Option<Person>, place| title(person.as_ref().map(Person::name), place);
+
+    // No display name yet: the username.
+    assert_eq!(
+        titled(directory.person(bob).await, in_design),
+        "bob in Design"
+    );
+
+    // Bob chooses one, in his browser; alice's app hears of it at once.
+    set_display_name(&server, &bob_token, "Bob Builder").await;
+    let frame_says = forget_updated(&mut alice_socket, &mut directory, bob).await;
+    assert_eq!(frame_says.as_deref(), Some("Bob Builder"));
+    assert_eq!(
+        titled(directory.person(bob).await, in_design),
+        "Bob Builder in Design"
+    );
+    assert_eq!(
+        titled(directory.person(bob).await, Place::Direct),
+        "Bob Builder"
+    );
+    assert_eq!(
+        directory.person(bob).await.unwrap().username,
+        "bob",
+        "the username stays"
+    );
+
+    // And clears it: the username again.
+    set_display_name(&server, &bob_token, "").await;
+    assert_eq!(
+        forget_updated(&mut alice_socket, &mut directory, bob).await,
+        None
+    );
+    assert_eq!(
+        titled(directory.person(bob).await, in_design),
+        "bob in Design"
+    );
 
     server.shutdown().await;
 }
