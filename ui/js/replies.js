@@ -50,10 +50,11 @@ export function quotedText(quote) {
  * @param {((messageId: number) => void)|null} onJump null: drawn, not a button (a reply not stored yet)
  */
 export function quoteElement(quote, sender, onJump) {
+  // Named by its content, "Reply to bob: text": the sender shown on a line
+  // of its own is a block, which would make that "bob : text" if read.
   const parts = [
-    el("span", { className: "visually-hidden", text: "Reply to " }),
-    el("span", { className: "quote-sender", text: sender }),
-    el("span", { className: "visually-hidden", text: ": " }),
+    el("span", { className: "visually-hidden", text: `Reply to ${sender}: ` }),
+    el("span", { className: "quote-sender", text: sender, attrs: { "aria-hidden": "true" } }),
     el("span", { className: "quote-text", text: quotedText(quote) }),
   ];
   const className = `msg-quote${quote.kind === "deleted" ? " deleted" : ""}`;
@@ -61,8 +62,7 @@ export function quoteElement(quote, sender, onJump) {
   return el("button", {
     className,
     dataset: { messageId: quote.message_id },
-    // Named outright: its parts are stacked blocks, which would name it "bob : text".
-    attrs: { type: "button", title: "Show the original message", "aria-label": `Reply to ${sender}: ${quotedText(quote)}` },
+    attrs: { type: "button", title: "Show the original message" },
     on: { click: () => onJump(quote.message_id) },
   }, parts);
 }
