@@ -1,6 +1,6 @@
 // Replies: the Reply action (bar, menu, the R key) and the preview above the
-// composer (cancelled by its button or Escape); a reply's quote shown to
-// everyone, jumping to the original where it is drawn, and where it is not
+// composer (cancelled by its button or Escape); a reply's quote (of a text
+// or a file) shown to everyone, jumping to the original where it is drawn, and where it is not
 // (far back in a long room) loading the history around it, with the way
 // back down to the newest messages; and a quote turning into "deleted
 // message" when its original is deleted.
@@ -154,6 +154,19 @@ test("a quote of a message far back loads the history around it; scrolling down 
   await page.getByRole("button", { name: "Jump to latest" }).waitFor({ state: "hidden" });
   assert.equal(await page.evaluate(() => document.activeElement.id), "message-input");
   assert.deepEqual(page.errors, []);
+});
+
+test("a reply to a file quotes the file's name", async () => {
+  await alice.page.locator("#file-input").setInputFiles({
+    name: "menu.txt", mimeType: "text/plain", buffer: Buffer.from("soup\nbread\n"),
+  });
+  const file = bob.page.locator("#message-list > li.msg:has(a.file-card[download='menu.txt'])");
+  await file.hover();
+  await file.getByRole("button", { name: "Reply" }).click();
+  assert.equal(await preview(bob.page).locator(".reply-text").textContent(), "file: menu.txt");
+  await sendMessage(bob.page, "looks good");
+  await bob.page.getByRole("button", { name: "Reply to alice: file: menu.txt" }).waitFor();
+  await alice.page.getByRole("button", { name: "Reply to You: file: menu.txt" }).waitFor();
 });
 
 test("deleting the original turns its quotes into \"deleted message\", live", async () => {

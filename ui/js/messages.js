@@ -605,7 +605,9 @@ export class Conversation {
       return;
     }
     const seq = ++this.#loadSeq;
-    this.#pending = []; // frames wait for the page, or for the view kept if it cannot be had
+    // Frames wait for the page, or for the view kept if it cannot be had
+    // (and join those a jump or load it supersedes held back).
+    this.#pending ??= [];
     let older;
     let newer;
     try {
