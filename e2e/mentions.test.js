@@ -23,7 +23,6 @@ const fx = useFixture({ before, after }, {
     ({ alice, bob } = await chatPages(fx, ["alice", "bob"]));
     await roomRow(alice.page, "Standup").waitFor();
     await openRoom(alice.page, "Standup");
-    await alice.page.locator("#chat[data-members=loaded]").waitFor({ state: "attached" }); // whom "@" offers
   },
 });
 

@@ -66,8 +66,13 @@ test("Reply shows what is answered above the composer; its button and Escape can
   await page.keyboard.press("r");
   await preview(page).waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.id), "message-input");
+  const described = () => page.evaluate(() => document.activeElement.getAttribute("aria-describedby").split(" ")
+    .map((id) => document.getElementById(id).textContent).join(" "));
+  assert.match(await described(), /^Replying to boblunch on friday\? Enter sends/, "a screen reader hears what is answered");
   await preview(page).getByRole("button", { name: "Cancel reply" }).click();
   await preview(page).waitFor({ state: "hidden" });
+  await page.locator("#message-input").focus();
+  assert.match(await described(), /^Enter sends/);
 });
 
 test("a reply carries its quote to everyone, and the quote jumps to the original", async () => {

@@ -130,8 +130,9 @@ function main() {
       onView: (url, name) => viewer.open(url, name),
       onSave: save,
       onSeen: (c, messageId) => readMarks.seen(c.conversation_id, messageId),
-      onReact: (c, msg, emoji, add) => toggleReaction(c, msg, emoji, add)
-        .catch((err) => err.status !== 401 && notify(`Could not react: ${err.detail ?? err.message}`, 8000)),
+      onReact: (c, msg, emoji, add) => toggleReaction(c, msg, emoji, add).catch((err) => {
+        if (err.status !== 401) notify(`Could not react: ${err.detail ?? err.message}`, 8000);
+      }),
       onAdopt: (c) => {
         // The first message named the direct conversation: key it by id now.
         const draftKey = `u${c.user_id}`;
@@ -159,7 +160,7 @@ function main() {
     conversation.add(msg);
     applyMessage(msg, true);
   }, (text) => notify(text, 8000));
-  const replyPreview = new ReplyPreview(byId("reply-preview"),
+  const replyPreview = new ReplyPreview(byId("reply-preview"), byId("message-input"),
     (userId) => (userId === meId ? "yourself" : people.get(userId)?.username ?? "someone"), () => composer.focus());
   const reactionPicker = new ReactionPicker(byId("message-scroll"));
   const mentionList = new MentionAutocomplete(byId("message-input"), byId("mention-list"), mentionCandidates);
@@ -276,6 +277,7 @@ function main() {
     if (!c || c.conversation_id !== detail.conversation_id) return;
     receipts.reset(detail.kind, detail.members ?? [], since);
     openMembers = (detail.members ?? []).map((m) => m.user_id);
+    mentionList.refresh();
     conversation.update(detail);
     conversation.refreshReceipts();
     renderHeader();

@@ -67,6 +67,11 @@ export class MentionAutocomplete {
     return true;
   }
 
+  /** Who can be mentioned changed (the members were fetched): filter again if the box is in use. */
+  refresh() {
+    if (document.activeElement === this.#input) this.#update();
+  }
+
   close() {
     if (!this.isOpen) return;
     this.#list.hidden = true;

@@ -79,19 +79,24 @@ export class ReplyPreview {
   #quotes = new Map(); // conversation key -> quote
   #key = null;
   #senderName;
+  #input;
+  #hint;
 
   /**
    * @param {HTMLElement} root the preview's container (hidden while no reply is written)
+   * @param {HTMLElement} input the message box: while a reply is written, its description starts with it
    * @param {(userId: number) => string} senderName
    * @param {() => void} onCancel after the close button cancelled it
    */
-  constructor(root, senderName, onCancel) {
+  constructor(root, input, senderName, onCancel) {
     this.#root = root;
+    this.#input = input;
+    this.#hint = input.getAttribute("aria-describedby");
     this.#senderName = senderName;
     this.#sender = el("span", { className: "reply-sender" });
     this.#text = el("span", { className: "reply-text" });
     root.replaceChildren(
-      el("div", { className: "reply-quote" },
+      el("div", { className: "reply-quote", attrs: { id: "reply-quote" } },
         el("span", { className: "reply-label" }, "Replying to ", this.#sender),
         this.#text),
       el("button", {
@@ -155,6 +160,8 @@ export class ReplyPreview {
   #render() {
     const quote = this.quote;
     this.#root.hidden = !quote;
+    // Focus is in the message box when a reply starts: a screen reader says what it answers.
+    this.#input.setAttribute("aria-describedby", quote ? `reply-quote ${this.#hint}` : this.#hint);
     if (!quote) return;
     this.#sender.textContent = this.#senderName(quote.sender_id);
     this.#text.textContent = quotedText(quote);
