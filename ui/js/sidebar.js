@@ -217,7 +217,6 @@ export class Sidebar {
     row.mentionWord.hidden = mentions === 0;
     row.mentionBadge.textContent = `@${mentions > 99 ? "99+" : mentions}`;
     row.mentionWord.textContent = `, ${mentions} mention${mentions === 1 ? "" : "s"}`;
-    row.li.dataset.mentions = String(mentions);
     row.about.textContent = about ? `, ${about}` : "";
     row.button.title = preview;
     if (id === this.#selectedId) row.button.setAttribute("aria-current", "true");
