@@ -1,8 +1,10 @@
 // Accessibility: axe-core (from npm, run against the local pages) on the
 // chat page in light and dark mode, with what a day of chat puts on it:
 // messages both ways with formatting and a link, file cards (a picture and
-// a document) on both sides, a room with several voices and a notice, the
-// quick switcher and a message's menu open. Any serious or critical
+// a document) on both sides, a room with several voices and a notice, a
+// reply's quote, reactions and a message mentioning the reader, the quick
+// switcher, a message's menu, the reaction picker and the list of names
+// "@" opens. Any serious or critical
 // violation fails, with axe's own words for what and where. Text contrast
 // is also measured directly where it was too low before: timestamps and
 // file sizes on one's own bubbles.
@@ -12,7 +14,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import {
-  createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendMessage, sendMessages, storedId,
+  api, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendMessage, sendMessages, storedId,
   useFixture,
 } from "./harness.js";
 
@@ -45,9 +47,14 @@ const fx = useFixture({ before, after }, {
     await sendMessage(a.page, "Thanks!");
     await storedId(a.page, "Thanks!");
     const room = await createRoom(fx.server, alice, "Planning", [bob, carol]);
-    await sendMessages(fx.browser, fx.server, carol, { conversationId: room.conversation_id },
-      ["Morning all", "Who books the room?"]);
-    await sendMessages(fx.browser, fx.server, bob, { conversationId: room.conversation_id }, ["I will"]);
+    const [morning, question] = await sendMessages(fx.browser, fx.server, carol, { conversationId: room.conversation_id },
+      ["Morning all", "Who books the room?", "@alice can you bring the slides?"]);
+    await sendMessages(fx.browser, fx.server, bob, { conversationId: room.conversation_id },
+      [{ content: "I will", reply_to: question.id }]);
+    for (const [user, emoji] of [[bob, "👍"], [alice, "🎉"]]) {
+      const route = `/conversations/${room.conversation_id}/messages/${morning.id}/reactions/${encodeURIComponent(emoji)}`;
+      assert.equal((await api(fx.server, "PUT", route, { token: user.token })).status, 200);
+    }
     await a.context.close();
     await b.context.close();
   },
@@ -123,8 +130,10 @@ for (const scheme of ["light", "dark"]) {
     await expectClean(page, "a direct conversation with formatting and files");
 
     await openRoom(page, "Planning");
-    await messageWithText(page, "I will").waitFor();
-    await expectClean(page, "a room");
+    await messageWithText(page, "I will").locator(".msg-quote").waitFor();
+    await messageWithText(page, "Morning all").locator(".reaction").first().waitFor();
+    await page.locator("#message-list > li.mentioned").waitFor();
+    await expectClean(page, "a room with a reply, reactions and a mention");
 
     // A message's menu, from the keyboard.
     await messageWithText(page, "I will").focus();
@@ -132,6 +141,18 @@ for (const scheme of ["light", "dark"]) {
     await page.getByRole("menu", { name: "Message actions" }).waitFor();
     await expectClean(page, "a message's menu");
     await page.keyboard.press("Escape");
+
+    await page.keyboard.press("+");
+    await page.getByRole("dialog", { name: "Add a reaction" }).waitFor();
+    await expectClean(page, "the reaction picker");
+    await page.keyboard.press("Escape");
+
+    await page.locator("#message-input").focus();
+    await page.keyboard.type("@");
+    await page.getByRole("listbox", { name: "People to mention" }).waitFor();
+    await expectClean(page, "the list of names to mention");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Backspace");
 
     await page.keyboard.press("Control+k");
     await page.getByRole("dialog", { name: "Go to a conversation" }).waitFor();

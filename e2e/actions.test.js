@@ -1,5 +1,5 @@
 // Message actions: the bar on hover (and on a long press on a touch
-// screen), with edit, copy and delete where each applies; and the same
+// screen), with reply, react, edit, copy and delete where each applies; and the same
 // actions from the keyboard, where the message list is one tab stop, the
 // arrow keys move a focus ring between messages, Enter (or the context-menu
 // key) opens a message's menu, and letters are shortcuts.
@@ -63,16 +63,16 @@ async function expectClipboard(page, text) {
   });
 }
 
-test("hovering a message shows its bar: edit, copy and delete on one's own, copy on others'", async () => {
+test("hovering a message shows its bar: reply, react, edit, copy and delete on one's own; reply, react and copy on others'", async () => {
   const mine = messageWithText(alice.page, "last from alice");
   const theirs = messageWithText(alice.page, "second from bob");
   await alice.page.mouse.move(0, 0);
   assert.equal(await opacityOf(mine.locator(".msg-tools")), "0", "hidden until hovered");
   await mine.hover();
   assert.equal(await opacityOf(mine.locator(".msg-tools")), "1");
-  assert.deepEqual(await barOf(mine), ["Edit message", "Copy text", "Delete message"]);
+  assert.deepEqual(await barOf(mine), ["Reply", "Add reaction", "Edit message", "Copy text", "Delete message"]);
   await theirs.hover();
-  assert.deepEqual(await barOf(theirs), ["Copy text"]);
+  assert.deepEqual(await barOf(theirs), ["Reply", "Add reaction", "Copy text"]);
   // The buttons are for the pointer: the keyboard has the menu.
   const tabbable = await alice.page.locator("#message-list .msg-tools button").evaluateAll((b) => b.filter((x) => x.tabIndex >= 0).length);
   assert.equal(tabbable, 0, "no bar button is a tab stop");
@@ -83,10 +83,10 @@ test("in a room an admin's bar may delete anyone's message, a member's only thei
   await openRoom(bob.page, "Team");
   const onAlice = messageWithText(alice.page, "carol in the room");
   await onAlice.hover();
-  assert.deepEqual(await barOf(onAlice), ["Copy text", "Delete message from carol"]);
+  assert.deepEqual(await barOf(onAlice), ["Reply", "Add reaction", "Copy text", "Delete message from carol"]);
   const onBob = messageWithText(bob.page, "carol in the room");
   await onBob.hover();
-  assert.deepEqual(await barOf(onBob), ["Copy text"]);
+  assert.deepEqual(await barOf(onBob), ["Reply", "Add reaction", "Copy text"]);
   await openConversation(alice.page, bob.user);
   await openConversation(bob.page, alice.user);
 });
@@ -139,7 +139,7 @@ test("on a touch screen a long press shows the bar, and a touch elsewhere hides 
   await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
   assert.equal(await opacityOf(tools), "1");
   assert.equal(await tools.evaluate((n) => getComputedStyle(n).pointerEvents), "auto");
-  assert.deepEqual(await barOf(li), ["Edit message", "Copy text", "Delete message"]);
+  assert.deepEqual(await barOf(li), ["Reply", "Add reaction", "Edit message", "Copy text", "Delete message"]);
 
   // A quick tap is not a long press, and it closes the open bar.
   const other = await messageWithText(page, "first from bob").locator(".bubble").boundingBox();
@@ -203,11 +203,14 @@ test("Enter opens a message's menu; arrows, Enter and Escape work it", async () 
   await menu.waitFor();
   const items = await menu.getByRole("menuitem").evaluateAll((nodes) =>
     nodes.map((n) => `${n.querySelector("span").textContent} ${n.querySelector("kbd").textContent}`));
-  assert.deepEqual(items, ["Edit message E", "Copy text C", "Delete message Del"], "the shortcuts are shown");
-  assert.equal(await focused(page), "menuitem: Edit message");
+  assert.deepEqual(items, ["Reply R", "Add reaction +", "Edit message E", "Copy text C", "Delete message Del"],
+    "the shortcuts are shown");
+  assert.equal(await focused(page), "menuitem: Reply");
   await page.keyboard.press("ArrowDown");
-  assert.equal(await focused(page), "menuitem: Copy text");
-  await page.keyboard.press("ArrowUp");
+  assert.equal(await focused(page), "menuitem: Add reaction");
+  await page.keyboard.press("End");
+  assert.equal(await focused(page), "menuitem: Delete message");
+  await page.keyboard.press("Home");
   await page.keyboard.press("ArrowUp"); // wraps round
   assert.equal(await focused(page), "menuitem: Delete message");
   await page.keyboard.press("Escape");
@@ -217,16 +220,17 @@ test("Enter opens a message's menu; arrows, Enter and Escape work it", async () 
   // Copy from the menu.
   await page.evaluate(() => navigator.clipboard.writeText(""));
   await page.keyboard.press("Enter");
-  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("End");
+  await page.keyboard.press("ArrowUp");
   await page.keyboard.press("Enter");
   await menu.waitFor({ state: "hidden" });
   await expectClipboard(page, "see https://example.com/a and **this**");
   assert.equal(await focused(page), "message: see https://example.com/a and this");
 
-  // The context-menu key opens it too; Edit from it, and Escape ends the edit back on the message.
+  // The context-menu key opens it too; Edit from it by its letter, and Escape ends the edit back on the message.
   await page.keyboard.press("ContextMenu");
   await menu.waitFor();
-  await page.keyboard.press("Enter");
+  await page.keyboard.press("e");
   const editor = li.locator("textarea.edit-input");
   await editor.waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains("edit-input")), true);
@@ -239,7 +243,7 @@ test("Enter opens a message's menu; arrows, Enter and Escape work it", async () 
   await theirs.focus();
   await page.keyboard.press("Enter");
   await menu.waitFor();
-  assert.deepEqual(await menu.getByRole("menuitem").allTextContents(), ["Copy textC"]);
+  assert.deepEqual(await menu.getByRole("menuitem").allTextContents(), ["ReplyR", "Add reaction+", "Copy textC"]);
   await page.keyboard.press("Tab"); // Tab closes it too
   await menu.waitFor({ state: "hidden" });
 });

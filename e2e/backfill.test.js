@@ -120,6 +120,47 @@ test("messages, an edit and a delete missed while cut off arrive without a reloa
   assert.equal(await bob.page.evaluate(() => window.__sameDocument), true, "no reload");
 });
 
+test("reactions given and taken back while cut off arrive without a reload", { timeout: 90_000 }, async () => {
+  await sendMessage(alice.page, "react to me");
+  const id = Number(await storedId(alice.page, "react to me"));
+  await messageWithText(bob.page, "react to me").waitFor();
+  await cut();
+
+  const message = messageWithText(alice.page, "react to me");
+  await message.hover();
+  await message.getByRole("button", { name: "Add reaction" }).click();
+  await alice.page.getByRole("dialog", { name: "Add a reaction" }).getByRole("button", { name: "👍" }).click();
+  const route = `/conversations/${room.conversation_id}/messages/${id}/reactions/${encodeURIComponent("🎉")}`;
+  assert.equal((await api(fx.server, "PUT", route, { token: carol.user.token })).status, 200);
+  assert.equal((await api(fx.server, "DELETE", route, { token: carol.user.token })).status, 200);
+  await alice.page.getByRole("button", { name: "👍 1: you" }).waitFor();
+
+  await reconnect();
+  await messageWithText(bob.page, "react to me").getByRole("button", { name: "👍 1: alice" }).waitFor();
+  assert.deepEqual(await messageWithText(bob.page, "react to me").locator(".reaction").allTextContents(), ["👍1"],
+    "the reaction taken back is not there");
+  assert.equal(await bob.page.evaluate(() => window.__sameDocument), true, "no reload");
+});
+
+test("a reply written while cut off keeps its target and goes as a reply", { timeout: 90_000 }, async () => {
+  await cut();
+  await messageWithText(bob.page, "react to me").focus();
+  await bob.page.keyboard.press("r");
+  await bob.page.locator("#message-input").fill("a reply from offline");
+  await bob.page.locator("#message-input").press("Enter");
+  const queued = messageWithText(bob.page, "a reply from offline").and(bob.page.locator('[data-state="queued"]'));
+  await queued.waitFor();
+  assert.equal(await queued.locator(".msg-quote .quote-text").textContent(), "react to me");
+
+  await reconnect();
+  await storedId(bob.page, "a reply from offline");
+  await alice.page.getByRole("button", { name: "Reply to You: react to me" }).waitFor();
+  const history = await api(fx.server, "GET", `/conversations/${room.conversation_id}/messages?limit=5`,
+    { token: alice.user.token });
+  const reply = history.data.find((m) => m.content === "a reply from offline");
+  assert.equal(reply.reply_to.excerpt, "react to me");
+});
+
 test("what bob writes while cut off waits, then goes by itself, once", { timeout: 90_000 }, async () => {
   await cut();
   const box = bob.page.locator("#message-input");

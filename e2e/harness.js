@@ -235,7 +235,8 @@ let seedBatch = 0;
  * Sends messages as `user` over the WebSocket, the way a client does, and
  * waits until the server has echoed every one (stored). Node 20 has no
  * WebSocket client, so a blank page on the server's origin plays the client.
- * `to` is { conversationId } or { receiverId }. Returns the stored messages.
+ * `to` is { conversationId } or { receiverId }; each of `texts` is the text,
+ * or `{ content, reply_to }` for a reply. Returns the stored messages.
  */
 export async function sendMessages(browser, server, user, to, texts) {
   const context = await browser.newContext({ baseURL: server.url });
@@ -262,10 +263,11 @@ export async function sendMessages(browser, server, user, to, texts) {
           }
         };
       });
-      texts.forEach((content, i) => {
+      texts.forEach((text, i) => {
+        const { content, reply_to } = typeof text === "string" ? { content: text } : text;
         const frame = to.conversationId
-          ? { type: "send_message", conversation_id: to.conversationId, content, client_id: tags[i] }
-          : { type: "private_message", receiver_id: to.receiverId, content, client_id: tags[i] };
+          ? { type: "send_message", conversation_id: to.conversationId, content, client_id: tags[i], reply_to }
+          : { type: "private_message", receiver_id: to.receiverId, content, client_id: tags[i], reply_to };
         ws.send(JSON.stringify(frame));
       });
       await done;

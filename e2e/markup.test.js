@@ -1,5 +1,5 @@
 // Links and formatting: the parser (ui/js/markup.js) imported into a page
-// and its DOM checked case by case, then two people: formatting sent by one
+// and its DOM checked case by case (mentions too), then two people: formatting sent by one
 // shows rendered for the other, a link opens in a new tab that cannot reach
 // back, and attempts at script through Markdown and links stay text with
 // nothing run.
@@ -76,6 +76,41 @@ test("the parser turns text into the expected DOM, and nothing else", async () =
     return cases.map(([text]) => [...renderMarkup(text).childNodes].map(html).join(""));
   }, CASES);
   CASES.forEach(([text, expected], i) => assert.equal(results[i], expected, `for ${JSON.stringify(text)}`));
+});
+
+// Mentions: marked only where the caller says the name is one (the server
+// decides who a message mentions), found as the server finds them.
+const MENTION_CASES = [
+  ["hi @Bob and @alice.", '<p>hi <span class="mention">@Bob</span> and <span class="mention self">@alice</span>.</p>'],
+  ["mail bob@example.com, x_@bob, é@bob, @bobby, @carol", "<p>mail bob@example.com, x_@bob, é@bob, @bobby, @carol</p>"],
+  ["`@bob` https://example.com/@bob **@bob**, (@bob-)",
+    `<p><code>@bob</code> <a href="https://example.com/@bob" ${LINK}>https://example.com/@bob</a> `
+    + '<strong><span class="mention">@bob</span></strong>, (<span class="mention">@bob</span>-)</p>'],
+  ["@room <img src=x onerror=alert(1)>", '<p><span class="mention self">@room</span> &lt;img src=x onerror=alert(1)&gt;</p>'],
+];
+
+test("mentions are marked for the names a message mentions, and only those, as text", async () => {
+  const { results, plain, slowest } = await alice.page.evaluate(async (cases) => {
+    const { renderMarkup } = await import("/static/js/markup.js");
+    const mentioned = { bob: "other", alice: "self", room: "self" };
+    const mention = (name) => mentioned[name.toLowerCase()] ?? null;
+    const html = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) return node.data.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+      const attrs = [...node.attributes].map((a) => ` ${a.name}="${a.value.replace(/&/g, "&amp;")}"`).join("");
+      return `<${node.localName}${attrs}>${[...node.childNodes].map(html).join("")}</${node.localName}>`;
+    };
+    const render = (text, options) => [...renderMarkup(text, options).childNodes].map(html).join("");
+    let slowest = 0;
+    for (const text of ["@".repeat(10_000), "@bob".repeat(2_500), `@${"a".repeat(10_000)}`]) {
+      const start = performance.now();
+      renderMarkup(text, { mention });
+      slowest = Math.max(slowest, performance.now() - start);
+    }
+    return { results: cases.map(([text]) => render(text, { mention })), plain: render("hi @bob"), slowest };
+  }, MENTION_CASES);
+  MENTION_CASES.forEach(([text, expected], i) => assert.equal(results[i], expected, `for ${JSON.stringify(text)}`));
+  assert.equal(plain, "<p>hi @bob</p>", "without mentions, no marks");
+  assert.ok(slowest < 500, `10,000 characters of mentions took ${slowest.toFixed(0)} ms`);
 });
 
 test("the parser stays fast and shallow on hostile input", async () => {

@@ -229,6 +229,11 @@ export const api = {
   messages: (id, { before = null, after = null, limit = null } = {}) =>
     request("GET", `/conversations/${enc(id)}/messages${query({ before, after, limit })}`),
   deleteMessage: (id, messageId) => request("DELETE", `/conversations/${enc(id)}/messages/${enc(messageId)}`),
+  /** Add or take back the caller's reaction; answers the message's reactions now. */
+  react: (id, messageId, emoji) =>
+    request("PUT", `/conversations/${enc(id)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`),
+  unreact: (id, messageId, emoji) =>
+    request("DELETE", `/conversations/${enc(id)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`),
   markRead: (id, messageId) => request("POST", `/conversations/${enc(id)}/read`, { json: { message_id: messageId } }),
   settings: () => request("GET", "/settings"),
   saveSettings: (settings) => request("PUT", "/settings", { json: settings }),

@@ -1,19 +1,24 @@
 // The DOM of one entry in the message list: a message (text or file card,
-// with its time, "edited" mark, receipt and action bar), a notice ("alice
-// added bob"), a deleted message, or one of our own still on its way out.
-// Only building and updating nodes; messages.js decides where they go and
-// which actions a message has (msgactions.js).
+// with the quote of what it replies to, its reactions, time, "edited" mark,
+// receipt and action bar), a notice ("alice added bob"), a deleted message,
+// or one of our own still on its way out. Only building and updating nodes;
+// messages.js decides where they go and which actions a message has
+// (msgactions.js).
 
 import { el } from "./dom.js";
 import { fileCard } from "./filecard.js";
 import { formatClock, formatFull } from "./format.js";
 import { renderMarkup } from "./markup.js";
+import { mentionsMe } from "./mentions.js";
 import { capitalise, noticeText } from "./notices.js";
+import { reactionChips } from "./reactions.js";
+import { quoteElement } from "./replies.js";
 
 /**
  * @param {object} msg
- * @param {object} ctx { meId, senderName(id), showSender, actions(view) -> entries
- *   (MessageActions.for), onView, onSave }
+ * @param {object} ctx { meId, senderName(id), quoteSender(id), username(id) (null if unknown), showSender,
+ *   actions(view) -> entries (MessageActions.for), onView, onSave, onJump(messageId),
+ *   onReact(msg, emoji, add), reactorName(id) }
  * @returns the view: { msg, li, text, edited, receipt, tools, ... }
  */
 export function buildMessage(msg, date, ctx) {
@@ -31,23 +36,32 @@ export function buildMessage(msg, date, ctx) {
   view.meta = el("div", { className: "msg-meta" }, view.edited, time, view.receipt);
   // Screen readers get the sender; sighted users get it from the side (and
   // in rooms from the name above a run of messages).
-  const name = mine ? "You" : ctx.senderName(msg.sender_id);
-  const who = el("span", { className: "visually-hidden", text: `${name}: ` });
+  view.name = mine ? "You" : ctx.senderName(msg.sender_id);
+  view.who = el("span", { className: "visually-hidden" });
   const sender = !mine && ctx.showSender
-    ? el("span", { className: "msg-sender", text: name, attrs: { "aria-hidden": "true" } })
+    ? el("span", { className: "msg-sender", text: view.name, attrs: { "aria-hidden": "true" } })
     : null;
-  view.bubble = el("div", { className: "bubble" }, sender, who, view.body, view.meta);
+  view.quote = null;
+  view.reactions = el("div", { className: "msg-reactions", attrs: { role: "group", "aria-label": "Reactions" } });
+  view.bubble = el("div", { className: "bubble" }, sender, view.who, view.body, view.reactions, view.meta);
   view.tools = el("div", { className: "msg-tools" });
   view.li = el("li", { className: `msg ${mine ? "mine" : "theirs"}`, dataset: { id: msg.id } }, view.bubble, view.tools);
   fillBody(view, ctx);
   return view;
 }
 
-/** (Re)draw a message's text or file and its action bar, e.g. after a delete or a role change. */
+/**
+ * (Re)draw a message's quote, text or file, reactions and action bar, e.g.
+ * after a delete, an edit or a role change.
+ */
 export function fillBody(view, ctx) {
   const msg = view.msg;
-  view.li.dataset.deleted = String(Boolean(msg.deleted_at));
-  if (msg.deleted_at) {
+  const deleted = Boolean(msg.deleted_at);
+  view.li.dataset.deleted = String(deleted);
+  setQuote(view, ctx);
+  setReactions(view, ctx);
+  setMentioned(view, ctx);
+  if (deleted) {
     view.text = null;
     view.body.replaceChildren(el("p", { className: "msg-deleted", text: "Message deleted" }));
     view.edited.hidden = true;
@@ -56,7 +70,7 @@ export function fillBody(view, ctx) {
     return;
   }
   const isFile = Boolean(msg.file_path || msg.file_name);
-  view.text = isFile ? null : messageText(msg.content);
+  view.text = isFile ? null : messageText(msg.content, mentionMarks(msg, ctx));
   view.body.replaceChildren(isFile ? fileCard(msg, ctx.onView, ctx.onSave) : view.text);
   // Out of the tab order: the keyboard reaches the same actions through the
   // message's menu (listnav.js), without a tab stop per button per message.
@@ -68,14 +82,73 @@ export function fillBody(view, ctx) {
   })));
 }
 
-/** A message's text, with its links and formatting (markup.js). */
-function messageText(content) {
-  return el("div", { className: "msg-text" }, renderMarkup(content ?? ""));
+/** A message's text, with its links, formatting and mentions (markup.js). */
+function messageText(content, mention = null) {
+  return el("div", { className: "msg-text" }, renderMarkup(content ?? "", { mention }));
 }
 
-/** Draw a new text into a message after an edit. */
-export function setText(view, content) {
-  view.text?.replaceChildren(renderMarkup(content ?? ""));
+/** Draw a message's text again after an edit (which may change whom it mentions). */
+export function setText(view, ctx) {
+  view.text?.replaceChildren(renderMarkup(view.msg.content ?? "", { mention: mentionMarks(view.msg, ctx) }));
+  setMentioned(view, ctx);
+}
+
+/**
+ * Someone else's message naming the reader, or the whole room: marked for
+ * the eye, and said before the text for screen readers.
+ */
+function setMentioned(view, ctx) {
+  const mentioned = !view.msg.deleted_at && mentionsMe(view.msg, ctx.meId);
+  view.li.classList.toggle("mentioned", mentioned);
+  view.who.textContent = mentioned ? `${view.name}, mentioning you: ` : `${view.name}: `;
+}
+
+/**
+ * Which `@name` tokens of a message to mark: the people the server says
+ * it mentions, and `@room` / `@everyone` when it notifies the room.
+ */
+function mentionMarks(msg, ctx) {
+  const named = new Map(); // lower-case username -> user id
+  for (const id of msg.mentions ?? []) {
+    const username = ctx.username(id);
+    if (username) named.set(username.toLowerCase(), id);
+  }
+  const room = Boolean(msg.mentions_room);
+  if (!named.size && !room) return null;
+  return (name) => {
+    const lower = name.toLowerCase();
+    if (room && (lower === "room" || lower === "everyone")) return "self";
+    if (!named.has(lower)) return null;
+    return named.get(lower) === ctx.meId ? "self" : "other";
+  };
+}
+
+/** The quote of the message this one replies to, if any (none once this one is deleted). */
+export function setQuote(view, ctx) {
+  const quote = view.msg.reply_to;
+  const next = quote && !view.msg.deleted_at
+    ? quoteElement(quote, ctx.quoteSender(quote.sender_id), ctx.onJump)
+    : null;
+  const hadFocus = view.quote?.contains(document.activeElement);
+  if (view.quote && next) view.quote.replaceWith(next);
+  else if (view.quote) view.quote.remove();
+  else if (next) view.body.before(next);
+  view.quote = next;
+  if (hadFocus) (next ?? view.li).focus();
+}
+
+/** The reaction chips under the text. */
+export function setReactions(view, ctx) {
+  const reactions = view.msg.deleted_at ? [] : view.msg.reactions ?? [];
+  // A chip pressed from the keyboard keeps focus through the redraw its own frame causes.
+  const focused = view.reactions.contains(document.activeElement) ? document.activeElement.dataset.emoji : null;
+  view.reactions.hidden = reactions.length === 0;
+  view.reactions.replaceChildren(...reactionChips(reactions, {
+    meId: ctx.meId,
+    name: ctx.reactorName,
+    onToggle: (emoji, add) => ctx.onReact(view.msg, emoji, add),
+  }));
+  if (focused !== null) ([...view.reactions.children].find((chip) => chip.dataset.emoji === focused) ?? view.li).focus();
 }
 
 /** Show a receipt ({ state, text, label, title }) under one of our messages. */
@@ -99,8 +172,11 @@ function buildNotice(msg, date, ctx) {
   return { msg: { ...msg }, date, li, notice: true, mine: false };
 }
 
-/** One of our messages not stored yet (an outbox item). */
-export function buildOutgoing(item, onRetry, onDiscard) {
+/**
+ * One of our messages not stored yet (an outbox item).
+ * @param {HTMLElement|null} quote what it replies to (replies.js quoteElement)
+ */
+export function buildOutgoing(item, onRetry, onDiscard, quote) {
   const status = el("span", { className: "msg-status", attrs: { role: "status" } });
   const retry = el("button", {
     className: "msg-retry",
@@ -117,6 +193,7 @@ export function buildOutgoing(item, onRetry, onDiscard) {
   const actions = el("div", { className: "msg-actions" }, retry, discard);
   const bubble = el("div", { className: "bubble" },
     el("span", { className: "visually-hidden", text: "You: " }),
+    quote,
     messageText(item.content),
     el("div", { className: "msg-meta" }, status));
   const li = el("li", { className: "msg mine", dataset: { state: item.state } }, bubble, actions);

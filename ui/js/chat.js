@@ -28,6 +28,9 @@ import { SettingsDialog } from "./settings.js";
 import { NewMessagePicker } from "./picker.js";
 import { QuickSwitcher } from "./switcher.js";
 import { installShortcuts } from "./shortcuts.js";
+import { ReplyPreview, quoteOf } from "./replies.js";
+import { ReactionPicker, hasReacted } from "./reactions.js";
+import { MentionAutocomplete } from "./mentions.js";
 import { CreateDialog, RoomBrowser } from "./rooms.js";
 import { MembersDialog } from "./members.js";
 import { confirmAction } from "./confirm.js";
@@ -38,6 +41,9 @@ import { initThemeToggle } from "./theme.js";
 import { isDesktop, onOpenConversation, saveFile, setSession, setViewing } from "./desktop.js";
 
 const MAX_MESSAGE_CHARS = 10_000;
+// The server's rule: in a conversation larger than this only admins may
+// notify everyone, so only they are offered @room there.
+const ROOM_MENTION_MAX_MEMBERS = 50;
 const LAST_OPEN_KEY = "chatterbox.conversation"; // per tab, so a reload reopens the same conversation
 
 const token = session.token;
@@ -82,6 +88,7 @@ function main() {
   const receipts = new Receipts(meId, people);
   const readMarks = new ReadMarks(store, (frame) => socket.send(frame));
   let removedFrom = null; // the open conversation's id, if we were removed from it
+  let openMembers = null; // user ids of the open conversation's members, once fetched
 
   const loader = new Loader(people, store, () => receipts.version, (detail, since) => {
     if (conversation.current?.conversation_id !== detail.conversation_id) return;
@@ -124,11 +131,15 @@ function main() {
       onView: (url, name) => viewer.open(url, name),
       onSave: save,
       onSeen: (c, messageId) => readMarks.seen(c.conversation_id, messageId),
+      onReact: (c, msg, emoji, add) => toggleReaction(c, msg, emoji, add).catch((err) => {
+        if (err.status !== 401) notify(`Could not react: ${err.detail ?? err.message}`, 8000);
+      }),
       onAdopt: (c) => {
         // The first message named the direct conversation: key it by id now.
         const draftKey = `u${c.user_id}`;
         if (drafts.has(draftKey)) drafts.set(keyOf(c), drafts.get(draftKey));
         drafts.delete(draftKey);
+        replyPreview.rekey(draftKey, keyOf(c));
         sessionStorage.setItem(LAST_OPEN_KEY, keyOf(c));
         setViewing({ conversationId: c.conversation_id, peerId: c.user_id });
         if (store.has(c.conversation_id)) sidebar.select(c.conversation_id);
@@ -150,6 +161,10 @@ function main() {
     conversation.add(msg);
     applyMessage(msg, true);
   }, (text) => notify(text, 8000));
+  const replyPreview = new ReplyPreview(byId("reply-preview"), byId("message-input"),
+    (userId) => (userId === meId ? "yourself" : people.get(userId)?.username ?? "someone"), () => composer.focus());
+  const reactionPicker = new ReactionPicker(byId("message-scroll"));
+  const mentionList = new MentionAutocomplete(byId("message-input"), byId("mention-list"), mentionCandidates);
   const composer = new Composer({
     form: byId("composer"),
     input: byId("message-input"),
@@ -163,6 +178,7 @@ function main() {
       if (c) typingOut.typed(keyOf(c), target(c, "conversation_id", "receiver_id"));
     },
     onEditLast: () => conversation.editLast(),
+    interceptKey: (event) => mentionList.handleKey(event),
   });
   composer.setEnabled(false);
   acceptDrops(els.chat, () => conversation.current !== null && removedFrom === null, sendFiles);
@@ -210,6 +226,30 @@ function main() {
       conversation.update(fresh);
       renderHeader();
     }
+  });
+
+  // Replying and reacting, offered on every message with the other actions.
+  conversation.actions.add({
+    key: "reply",
+    text: "Reply",
+    label: () => "Reply",
+    hint: "R",
+    keys: ["r"],
+    order: 10,
+    shown: () => removedFrom === null,
+    run: (t) => startReply(t.msg),
+  });
+  conversation.actions.add({
+    key: "react",
+    text: "React",
+    label: () => "Add reaction",
+    hint: "+",
+    keys: ["+"],
+    order: 20,
+    shown: () => removedFrom === null,
+    // Choosing one the reader has already given takes it back.
+    run: (t) => reactionPicker.open(t.li,
+      (emoji) => toggleReaction(t.conversation, t.msg, emoji, !hasReacted(t.msg.reactions, meId, emoji))),
   });
 
   // --- rendering -----------------------------------------------------------
@@ -260,6 +300,8 @@ function main() {
     const c = conversation.current;
     if (!c || c.conversation_id !== detail.conversation_id) return;
     receipts.reset(detail.kind, detail.members ?? [], since);
+    openMembers = (detail.members ?? []).map((m) => m.user_id);
+    mentionList.refresh();
     conversation.update(detail);
     conversation.refreshReceipts();
     renderHeader();
@@ -291,12 +333,15 @@ function main() {
     if (!same) {
       if (current) drafts.set(keyOf(current), composer.value);
       typingOut.stop();
+      mentionList.close();
       removedFrom = null;
+      openMembers = null;
       sidebar.select(c.conversation_id ?? null);
       receipts.reset(c.kind, []);
       delete els.chat.dataset.members;
       conversation.open(c);
       composer.value = drafts.get(keyOf(c)) ?? "";
+      replyPreview.show(keyOf(c));
       sessionStorage.setItem(LAST_OPEN_KEY, keyOf(c));
       setViewing({ conversationId: c.conversation_id ?? null, peerId: c.kind === "direct" ? c.user_id : null });
       if (c.conversation_id !== null && c.conversation_id !== undefined) refreshOpenDetail();
@@ -339,6 +384,8 @@ function main() {
     const c = conversation.current;
     if (c) drafts.set(keyOf(c), composer.value);
     typingOut.stop();
+    mentionList.close();
+    replyPreview.show(null);
     conversation.close();
     removedFrom = null;
     sidebar.select(null);
@@ -367,15 +414,50 @@ function main() {
       notify(`Messages are at most ${MAX_MESSAGE_CHARS} characters; this one has ${[...text].length}.`);
       return false;
     }
+    // What is sent goes at the end: back there if the view is far up the history.
+    conversation.toLatest();
     // Shown at once; without a connection it waits and goes by itself.
     outbox.send({
       conversationId: c.conversation_id ?? null,
       receiverId: c.kind === "direct" ? c.user_id : null,
       kind: c.kind,
-    }, text);
+    }, text, replyPreview.quote);
+    replyPreview.cancel();
     typingOut.stop();
     drafts.delete(keyOf(c));
     return true;
+  }
+
+  function startReply(msg) {
+    if (!conversation.current || removedFrom !== null) return;
+    replyPreview.start(quoteOf(msg));
+    composer.focus();
+  }
+
+  /** Add (or take back) the caller's reaction. What shows follows the `reaction` frames. */
+  function toggleReaction(c, msg, emoji, add) {
+    return add ? api.react(c.conversation_id, msg.id, emoji) : api.unreact(c.conversation_id, msg.id, emoji);
+  }
+
+  /** Who "@" offers in the open conversation: its other members by name, then @room where allowed. */
+  function mentionCandidates() {
+    const c = conversation.current;
+    if (!c || removedFrom !== null) return [];
+    const ids = openMembers ?? (c.kind === "direct" ? [c.user_id] : []);
+    const candidates = ids.filter((id) => id !== meId).map((id) => people.get(id)).filter(Boolean)
+      .sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" }))
+      .map((user) => ({ name: user.username, detail: "" }));
+    if (c.kind !== "direct" && (c.role === "admin" || (c.member_count ?? 0) <= ROOM_MENTION_MAX_MEMBERS)) {
+      candidates.push({ name: "room", detail: "everyone here" });
+    }
+    return candidates;
+  }
+
+  /** A message is gone: quotes of it say so, and a reply to it being written is dropped. */
+  function messageGone(conversationId, messageId) {
+    if (conversation.current?.conversation_id === conversationId) conversation.applyDelete(messageId);
+    store.deleted(conversationId, messageId);
+    if (replyPreview.dropTarget(messageId)) notify("The message you were replying to was deleted.");
   }
 
   function sendFiles(files) {
@@ -392,8 +474,7 @@ function main() {
     if (!sure) return;
     try {
       await api.deleteMessage(c.conversation_id, msg.id);
-      conversation.applyDelete(msg.id);
-      store.deleted(c.conversation_id, msg.id);
+      messageGone(c.conversation_id, msg.id);
     } catch (err) {
       if (err.status !== 401) notify(`Could not delete: ${err.message}`, 8000);
     }
@@ -494,15 +575,17 @@ function main() {
   socket.on("message", onMessage);
 
   const onEdit = (frame) => {
-    conversation.applyEdit(frame.message_id, frame.new_content, frame.edited_at ?? null);
+    conversation.applyEdit(frame);
     if (frame.conversation_id) store.edited(frame.conversation_id, frame.message_id, frame.new_content);
   };
   socket.on("edit_message", onEdit);
   socket.on("message_edited", onEdit);
 
-  socket.on("message_deleted", (frame) => {
-    if (conversation.current?.conversation_id === frame.conversation_id) conversation.applyDelete(frame.message_id);
-    store.deleted(frame.conversation_id, frame.message_id);
+  socket.on("message_deleted", (frame) => messageGone(frame.conversation_id, frame.message_id));
+
+  // Live, and replayed in the backfill after a reconnect like every logged event.
+  socket.on("reaction", (frame) => {
+    if (conversation.current?.conversation_id === frame.conversation_id) conversation.applyReaction(frame);
   });
 
   socket.on("read", (frame) => {
@@ -628,6 +711,7 @@ function main() {
     escape: () => {
       if (conversation.escape()) return true;
       if (!conversation.current || removedFrom !== null) return false;
+      replyPreview.cancel(); // Escape cancels a reply first, then lands in the composer
       composer.focus();
       return true;
     },

@@ -1,5 +1,6 @@
 // The message box: Enter sends, Shift+Enter adds a line, ↑ in the empty box
-// edits one's last message, the box grows with its text; the attach button
+// edits one's last message, the box grows with its text (keys go first to
+// `interceptKey`: the list of names "@" opens, mentions.js); the attach button
 // opens a file picker (through desktop.js: the OS dialog in the app) and
 // files pasted into the box are sent as files.
 
@@ -20,8 +21,10 @@ export class Composer {
    * @param {(text: string) => void} o.onError the file picker failed
    * @param {() => void} o.onTyping
    * @param {() => boolean} o.onEditLast ↑ in the empty box; true if an edit started
+   * @param {(event: KeyboardEvent) => boolean} o.interceptKey sees each key first (an open
+   *   list of names takes Enter); true if it used it
    */
-  constructor({ form, input, attachButton, fileInput, onSend, onFiles, onError, onTyping, onEditLast }) {
+  constructor({ form, input, attachButton, fileInput, onSend, onFiles, onError, onTyping, onEditLast, interceptKey }) {
     this.#form = form;
     this.#input = input;
     this.#attach = attachButton;
@@ -32,6 +35,10 @@ export class Composer {
       this.#submit();
     });
     input.addEventListener("keydown", (event) => {
+      if (interceptKey(event)) {
+        event.preventDefault();
+        return;
+      }
       // isComposing: Enter also confirms an IME candidate (Japanese, Chinese...).
       const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey && !event.isComposing;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

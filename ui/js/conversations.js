@@ -7,12 +7,15 @@
 // race a GET /conversations both ways: if the snapshot already holds the
 // message its id is at most the snapshot's last_message id and it is not
 // counted again; if the snapshot was taken before it, `set` keeps what the
-// frame added (`#arrived`).
+// frame added (`#arrived`). Unread mentions (`unread_mentions`: messages
+// naming the caller or the room) are counted the same way, apart.
+
+import { mentionsMe } from "./mentions.js";
 
 export class Conversations {
   #meId;
   #byId = new Map(); // conversation id -> summary (the server's fields)
-  #arrived = new Map(); // conversation id -> ids of unread messages counted from frames since the last load
+  #arrived = new Map(); // conversation id -> [{ id, mention }]: unread messages counted from frames since the last load
   #listeners = [];
 
   constructor(meId) {
@@ -72,11 +75,12 @@ export class Conversations {
     const next = { ...local, ...summary };
     const snapshotLast = summary.last_message?.id ?? 0;
     const lastRead = Math.max(summary.last_read_message_id ?? 0, local?.last_read_message_id ?? 0);
-    const extra = (this.#arrived.get(id) ?? []).filter((m) => m > snapshotLast && m > lastRead);
+    const extra = (this.#arrived.get(id) ?? []).filter((m) => m.id > snapshotLast && m.id > lastRead);
     this.#arrived.set(id, extra);
     if (local?.last_message && local.last_message.id > snapshotLast) next.last_message = local.last_message;
     next.last_read_message_id = lastRead;
     next.unread = (summary.unread ?? 0) + extra.length;
+    next.unread_mentions = (summary.unread_mentions ?? 0) + extra.filter((m) => m.mention).length;
     return next;
   }
 
@@ -99,9 +103,11 @@ export class Conversations {
     c.last_message = msg;
     const fromOther = msg.sender_id !== this.#meId && !msg.notice;
     if (fromOther && !seen && msg.id > (c.last_read_message_id ?? 0)) {
+      const mention = mentionsMe(msg, this.#meId);
       c.unread = (c.unread ?? 0) + 1;
+      if (mention) c.unread_mentions = (c.unread_mentions ?? 0) + 1;
       if (!this.#arrived.has(c.conversation_id)) this.#arrived.set(c.conversation_id, []);
-      this.#arrived.get(c.conversation_id).push(msg.id);
+      this.#arrived.get(c.conversation_id).push({ id: msg.id, mention });
     }
     this.#applyNotice(c, msg);
     this.#emit(c.conversation_id);
@@ -132,10 +138,14 @@ export class Conversations {
     if (!c) return false;
     if (messageId > (c.last_read_message_id ?? 0)) c.last_read_message_id = messageId;
     const arrived = this.#arrived.get(conversationId);
-    if (arrived) this.#arrived.set(conversationId, arrived.filter((id) => id > messageId));
+    if (arrived) this.#arrived.set(conversationId, arrived.filter((m) => m.id > messageId));
     let unknown = false;
-    if (!c.last_message || c.last_read_message_id >= c.last_message.id) c.unread = 0;
-    else if (c.unread) unknown = true;
+    if (!c.last_message || c.last_read_message_id >= c.last_message.id) {
+      c.unread = 0;
+      c.unread_mentions = 0;
+    } else if (c.unread) {
+      unknown = true;
+    }
     this.#emit(conversationId);
     return unknown;
   }

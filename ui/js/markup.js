@@ -13,6 +13,14 @@
 // A message without any of this renders as one paragraph whose textContent
 // is the message, newlines and blank lines included (the bubble keeps them
 // with white-space: pre-wrap).
+//
+// Mentions: given a `mention(name)` function, an `@name` token it accepts
+// becomes a span (class "mention", and "self" when it names the reader);
+// the server decides who a message mentions (docs/protocol.md, Mentions),
+// so only the names the caller vouches for are marked. Tokens are found as
+// the server finds them: no letter, digit or "_" right before the "@", the
+// characters usernames hold after it, and a trailing "." or "-" left out
+// when the name without it is the one mentioned.
 
 import { el } from "./dom.js";
 
@@ -25,6 +33,9 @@ const NUMBERED = /^ {0,3}(\d{1,9})[.)] +(\S.*)$/;
 const MAX_QUOTE_DEPTH = 3;
 const MAX_INLINE_DEPTH = 6;
 
+const MENTION_BEFORE = /[\p{L}\p{N}_]/u;
+const MENTION_NAME = /[A-Za-z0-9_.-]+/y; // sticky: read in place, not from a copy of the rest
+
 const WORD = /[\p{L}\p{N}]/u;
 const SPACE = /\s/u;
 // Where a bare address may start: the start of the text, after white space,
@@ -35,23 +46,28 @@ const URL_STOP = /[\s<>"`\p{Cc}]/u;
 // Punctuation that ends a sentence around an address rather than the address.
 const URL_TRAILING = /[.,:;!?'*_~]/;
 
-/** The nodes for a message's text, as a DocumentFragment. */
-export function renderMarkup(text) {
+/**
+ * The nodes for a message's text, as a DocumentFragment.
+ * @param {object} [o]
+ * @param {(name: string) => "self"|"other"|null} [o.mention] whether `@name`
+ *   (as typed, any case) is a mention drawn as one, and of whom
+ */
+export function renderMarkup(text, { mention = null } = {}) {
   const fragment = document.createDocumentFragment();
-  fragment.append(...blocks(String(text ?? "").split(/\r\n|\r|\n/), 0));
+  fragment.append(...blocks(String(text ?? "").split(/\r\n|\r|\n/), 0, mention));
   return fragment;
 }
 
 // --- blocks: line by line ----------------------------------------------------
 
-function blocks(lines, depth) {
+function blocks(lines, depth, mention) {
   const out = [];
   let text = []; // lines of the paragraph being gathered
   const endParagraph = () => {
     // Blank lines at its edges are the gaps around blocks; inside it they stay.
     while (text.length && !text[0].trim()) text.shift();
     while (text.length && !text.at(-1).trim()) text.pop();
-    if (text.length) out.push(el("p", {}, inline(text.join("\n"), 0)));
+    if (text.length) out.push(el("p", {}, inline(text.join("\n"), 0, mention)));
     text = [];
   };
   let i = 0;
@@ -71,7 +87,7 @@ function blocks(lines, depth) {
       const start = i;
       const quoted = [];
       for (let m; i < lines.length && (m = QUOTE.exec(lines[i])); i += 1) quoted.push(m[1]);
-      const inside = blocks(quoted, depth + 1);
+      const inside = blocks(quoted, depth + 1, mention);
       if (inside.length) {
         endParagraph();
         out.push(el("blockquote", {}, inside));
@@ -85,7 +101,7 @@ function blocks(lines, depth) {
       endParagraph();
       const items = [];
       for (let next = item; next && next.ordered === item.ordered; next = listItem(lines[i])) {
-        items.push(el("li", {}, inline(next.text, 0)));
+        items.push(el("li", {}, inline(next.text, 0, mention)));
         i += 1;
       }
       const start = item.ordered && item.start !== 1 ? item.start : null;
@@ -131,7 +147,7 @@ const EMPHASIS = {
  * and length, not touching a letter or digit on the outside (so snake_case
  * and 2*3*4 stay text) nor white space on the inside.
  */
-function inline(text, depth) {
+function inline(text, depth, mention) {
   const out = [];
   let plain = "";
   const push = (node) => {
@@ -154,6 +170,12 @@ function inline(text, depth) {
       i = link.end;
       continue;
     }
+    const named = mention ? mentionAt(text, i, mention) : null;
+    if (named) {
+      push(el("span", { className: named.self ? "mention self" : "mention", text: named.text }));
+      i += named.text.length;
+      continue;
+    }
     const c = text[i];
     if (c === "`" || c in EMPHASIS) {
       const run = runLength(text, i);
@@ -161,7 +183,7 @@ function inline(text, depth) {
       if (emphasis) {
         const tags = EMPHASIS[c][run - 1].split(" ");
         let node = null;
-        for (const tag of tags.reverse()) node = el(tag, {}, node ?? inline(text.slice(i + run, emphasis), depth + 1));
+        for (const tag of tags.reverse()) node = el(tag, {}, node ?? inline(text.slice(i + run, emphasis), depth + 1, mention));
         push(node);
         i = emphasis + run;
       } else {
@@ -175,6 +197,19 @@ function inline(text, depth) {
   }
   if (plain) out.push(plain);
   return out;
+}
+
+/** A mention token at i that `mention` accepts: { text: "@name", self }, or null. */
+function mentionAt(text, i, mention) {
+  if (text[i] !== "@" || (i > 0 && MENTION_BEFORE.test(text[i - 1]))) return null;
+  MENTION_NAME.lastIndex = i + 1;
+  const name = MENTION_NAME.exec(text)?.[0];
+  if (!name) return null;
+  for (const candidate of [name, name.replace(/[.-]+$/, "")]) {
+    const who = candidate && mention(candidate);
+    if (who) return { text: `@${candidate}`, self: who === "self" };
+  }
+  return null;
 }
 
 function runLength(text, i) {

@@ -9,6 +9,21 @@ import { actionForKey } from "./msgactions.js";
 
 const GAP_PX = 4;
 
+/**
+ * Places a fixed popup by a message's bubble: below it, or above it when
+ * the window ends first; aligned with the edge of the side the bubble is on.
+ */
+export function placePopup(popup, target) {
+  const box = target.getBoundingClientRect();
+  const size = popup.getBoundingClientRect();
+  const below = box.bottom + GAP_PX + size.height <= window.innerHeight;
+  const top = below ? box.bottom + GAP_PX : Math.max(GAP_PX, box.top - GAP_PX - size.height);
+  const rightAligned = target.closest(".mine") !== null;
+  const left = rightAligned ? box.right - size.width : box.left;
+  popup.style.top = `${Math.round(top)}px`;
+  popup.style.left = `${Math.round(Math.min(Math.max(GAP_PX, left), window.innerWidth - size.width - GAP_PX))}px`;
+}
+
 export class ActionMenu {
   #menu;
   #anchor = null;
@@ -54,7 +69,7 @@ export class ActionMenu {
     el("span", { text: entry.label }),
     el("kbd", { text: entry.hint, attrs: { "aria-hidden": "true" } }))));
     this.#menu.hidden = false;
-    this.#place(anchor.querySelector(".bubble") ?? anchor);
+    placePopup(this.#menu, anchor.querySelector(".bubble") ?? anchor);
     this.#items()[0].focus();
   }
 
@@ -66,18 +81,6 @@ export class ActionMenu {
     this.#anchor = null;
     this.#entries = [];
     if (refocus && anchor?.isConnected) anchor.focus();
-  }
-
-  /** Below the bubble, or above it when the window ends first; its side's edge aligned. */
-  #place(target) {
-    const box = target.getBoundingClientRect();
-    const menu = this.#menu.getBoundingClientRect();
-    const below = box.bottom + GAP_PX + menu.height <= window.innerHeight;
-    const top = below ? box.bottom + GAP_PX : Math.max(GAP_PX, box.top - GAP_PX - menu.height);
-    const rightAligned = target.closest(".mine") !== null;
-    const left = rightAligned ? box.right - menu.width : box.left;
-    this.#menu.style.top = `${Math.round(top)}px`;
-    this.#menu.style.left = `${Math.round(Math.min(Math.max(GAP_PX, left), window.innerWidth - menu.width - GAP_PX))}px`;
   }
 
   #items() {

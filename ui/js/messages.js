@@ -5,6 +5,12 @@
 // messages opens as fast as one of 100, and the DOM holds only what was
 // scrolled through.
 //
+// Jumping to a message that is not drawn (a reply's quote) replaces the
+// view with a page around it; newer pages then come as the reader scrolls
+// down, and "Jump to latest" goes back to the newest page. While the view
+// does not reach the end, live messages are kept aside and drawn when it
+// does.
+//
 // Live messages, notices, edits and deletes are applied by message id, so a
 // frame that races the history load (held back and replayed after it), the
 // upload reply and the push of the same file all show once. What is on
@@ -20,17 +26,22 @@
 import { api } from "./api.js";
 import { el } from "./dom.js";
 import { formatDay, parseTimestamp, sameDay } from "./format.js";
-import { buildMessage, buildOutgoing, fillBody, setReceipt, setText, updateOutgoing } from "./bubbles.js";
+import {
+  buildMessage, buildOutgoing, fillBody, setQuote, setReactions, setReceipt, setText, updateOutgoing,
+} from "./bubbles.js";
 import { belongs } from "./outbox.js";
 import { ListNavigator } from "./listnav.js";
 import { ActionMenu } from "./menu.js";
 import { InlineEditor } from "./editor.js";
 import { MessageActions, actionForKey, addBasicActions, revealOnLongPress } from "./msgactions.js";
+import { withReaction } from "./reactions.js";
+import { deletedQuote, editedQuote, quoteElement } from "./replies.js";
 
 const PAGE = 50;
 const FIRST_PAGE_MAX = 500; // how far back the first load goes to reach the first unread message
 const NEAR_BOTTOM_PX = 80;
-const LOAD_OLDER_PX = 400; // start fetching older messages this close to the top
+const LOAD_OLDER_PX = 400; // start fetching older (newer) messages this close to the top (bottom)
+const HIGHLIGHT_MS = 2000; // how long a message jumped to stays marked
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this sit together
 
 export class Conversation {
@@ -50,6 +61,10 @@ export class Conversation {
   #loadSeq = 0; // bumps on every open, so a slow reply for an older pick is dropped
   #hasOlder = false;
   #loadingOlder = false;
+  #hasNewer = false; // the view is a page around an older message: the newest are not drawn
+  #loadingNewer = false;
+  #behind = new Map(); // live messages that came while #hasNewer: id -> message
+  #highlightTimer = null;
   #editor;
   #menu;
   #outgoing = new Map(); // outbox item -> view
@@ -62,7 +77,8 @@ export class Conversation {
    * @param {object} o.people People
    * @param {object} o.receipts Receipts of the open conversation
    * @param {object} o.callbacks { sendEdit(id, content) -> bool, onDelete(conv, msg), onCopy(text), onError(text),
-   *   onLoaded(conv), onAdopt(conv), onRetry(item), onDiscard(item), onView(url, name), onSave, onSeen(conv, messageId) }
+   *   onLoaded(conv), onAdopt(conv), onRetry(item), onDiscard(item), onView(url, name), onSave, onSeen(conv, messageId),
+   *   onReact(conv, msg, emoji, add), focusComposer() }
    */
   constructor({ listEl, scrollEl, statusEl, jumpEl, meId, people, receipts, callbacks }) {
     this.#listEl = listEl;
@@ -83,8 +99,8 @@ export class Conversation {
     }, { root: scrollEl });
     scrollEl.addEventListener("scroll", () => this.#onScroll(), { passive: true });
     jumpEl.addEventListener("click", () => {
-      this.#scrollToBottom();
-      this.#cb.focusComposer?.();
+      this.toLatest();
+      this.#cb.focusComposer();
     });
     this.#editor = new InlineEditor(callbacks.sendEdit, callbacks.onError);
     this.actions = new MessageActions();
@@ -174,7 +190,7 @@ export class Conversation {
 
   /** Whether the end of the conversation is on screen (a new message will be seen). */
   get atEnd() {
-    return this.#nearBottom();
+    return !this.#hasNewer && this.#nearBottom();
   }
 
   /** Whether a conversation (by summary) is the one on screen. */
@@ -282,6 +298,12 @@ export class Conversation {
       return;
     }
     if (this.#items.has(msg.id) || this.#live?.has(msg.id)) return;
+    if (this.#hasNewer) {
+      // Not drawn under older messages: it waits for the view to reach the end.
+      this.#behind.set(msg.id, { ...msg });
+      this.#jumpEl.hidden = false;
+      return;
+    }
     this.#adopt(msg);
     // Drawn once per frame: a burst (a backfill, a busy room) costs one
     // layout, not one per message.
@@ -308,19 +330,23 @@ export class Conversation {
     else this.#jumpEl.hidden = false;
   }
 
-  applyEdit(messageId, newContent, editedAt = null) {
+  /** An `edit_message` / `message_edited` frame: the new text, and whom it mentions now. */
+  applyEdit(frame) {
     if (this.#pending) {
-      this.#pending.push(() => this.applyEdit(messageId, newContent, editedAt));
+      this.#pending.push(() => this.applyEdit(frame));
       return;
     }
-    const waiting = this.#live?.get(messageId);
-    if (waiting) Object.assign(waiting, { content: newContent, is_edited: 1 });
+    const messageId = frame.message_id;
+    const edit = {
+      content: frame.new_content, is_edited: 1, mentions: frame.mentions ?? [], mentions_room: Boolean(frame.mentions_room),
+    };
+    for (const waiting of this.#waiting(messageId)) Object.assign(waiting, edit);
+    this.#updateQuotes(messageId, (quote) => editedQuote(quote, frame.new_content));
     const view = this.#items.get(messageId);
     if (!view || !view.text) return;
-    view.msg.content = newContent;
-    view.msg.is_edited = 1;
-    if (editedAt) view.msg.edited_at = editedAt;
-    setText(view, newContent);
+    Object.assign(view.msg, edit);
+    if (frame.edited_at) view.msg.edited_at = frame.edited_at;
+    setText(view, this.#ctx());
     view.edited.hidden = false;
   }
 
@@ -329,15 +355,44 @@ export class Conversation {
       this.#pending.push(() => this.applyDelete(messageId));
       return;
     }
-    const waiting = this.#live?.get(messageId);
-    if (waiting && !waiting.notice) {
-      Object.assign(waiting, { deleted_at: new Date().toISOString(), content: null, file_path: null, file_name: null });
-    }
+    const gone = { deleted_at: new Date().toISOString(), content: null, file_path: null, file_name: null, reactions: [] };
+    for (const waiting of this.#waiting(messageId)) if (!waiting.notice) Object.assign(waiting, gone);
+    this.#updateQuotes(messageId, deletedQuote);
     const view = this.#items.get(messageId);
     if (!view || view.notice || view.msg.deleted_at) return;
     if (this.#editor.id === messageId) this.#editor.cancel();
-    Object.assign(view.msg, { deleted_at: new Date().toISOString(), content: null, file_path: null, file_name: null });
+    Object.assign(view.msg, gone);
     fillBody(view, this.#ctx());
+  }
+
+  /** A `reaction` frame: someone added or took back a reaction. */
+  applyReaction(frame) {
+    if (this.#pending) {
+      this.#pending.push(() => this.applyReaction(frame));
+      return;
+    }
+    const { message_id: messageId, user_id: userId, emoji, added } = frame;
+    for (const waiting of this.#waiting(messageId)) waiting.reactions = withReaction(waiting.reactions, userId, emoji, added);
+    const view = this.#items.get(messageId);
+    if (!view || view.notice || view.msg.deleted_at) return;
+    view.msg.reactions = withReaction(view.msg.reactions, userId, emoji, added);
+    setReactions(view, this.#ctx());
+  }
+
+  /** Live copies of a message not drawn yet: waiting for the next frame, or for the view to reach the end. */
+  #waiting(messageId) {
+    return [this.#live?.get(messageId), this.#behind.get(messageId)].filter(Boolean);
+  }
+
+  /** Replies to a message whose quote changes with it (an edit, a delete). */
+  #updateQuotes(messageId, change) {
+    const replies = [...this.#live?.values() ?? [], ...this.#behind.values()];
+    for (const msg of replies) if (msg.reply_to?.message_id === messageId) msg.reply_to = change(msg.reply_to);
+    for (const view of this.#items.values()) {
+      if (view.notice || view.msg.reply_to?.message_id !== messageId) continue;
+      view.msg.reply_to = change(view.msg.reply_to);
+      setQuote(view, this.#ctx());
+    }
   }
 
   /**
@@ -362,7 +417,13 @@ export class Conversation {
 
   /** Draw or update one of our outgoing messages (an outbox item). */
   showOutgoing(item) {
-    if (!this.#conv || !belongs(item, this.#conv) || this.#pending) return;
+    if (!this.#conv || !belongs(item, this.#conv)) return;
+    if (this.#pending) {
+      this.#pending.push(() => this.showOutgoing(item));
+      return;
+    }
+    // Drawn (by `onLoaded`) once the view reaches the end, where they go.
+    if (this.#hasNewer) return;
     let view = this.#outgoing.get(item);
     if (item.state === "discarded") {
       view?.li.remove();
@@ -390,7 +451,8 @@ export class Conversation {
     if (!view) {
       const now = new Date();
       this.#daySeparator(now);
-      view = buildOutgoing(item, this.#cb.onRetry, this.#cb.onDiscard);
+      const quote = item.replyTo ? quoteElement(item.replyTo, this.#ctx().quoteSender(item.replyTo.sender_id), null) : null;
+      view = buildOutgoing(item, this.#cb.onRetry, this.#cb.onDiscard, quote);
       this.#outgoing.set(item, view);
       this.#listEl.append(view.li);
       // Counted as the last message, so the next one groups and dates right.
@@ -415,10 +477,15 @@ export class Conversation {
       meId: this.#meId,
       showSender: c && c.kind !== "direct",
       senderName: (id) => this.#people.get(id)?.username ?? "Someone",
+      quoteSender: (id) => (id === this.#meId ? "You" : this.#people.get(id)?.username ?? "Someone"),
+      username: (id) => this.#people.get(id)?.username ?? null,
+      reactorName: (id) => this.#people.get(id)?.username ?? "someone",
       noticeName: (id) => this.#people.name(id),
       actions: (view) => this.#actionsFor(view),
       onView: this.#cb.onView,
       onSave: this.#cb.onSave,
+      onJump: (messageId) => this.jumpTo(messageId),
+      onReact: (msg, emoji, add) => this.#cb.onReact(this.#conv, msg, emoji, add),
     };
   }
 
@@ -440,6 +507,10 @@ export class Conversation {
     this.#last = null;
     this.#hasOlder = false;
     this.#loadingOlder = false;
+    this.#hasNewer = false;
+    this.#loadingNewer = false;
+    this.#behind.clear();
+    clearTimeout(this.#highlightTimer);
     this.#listEl.replaceChildren();
     this.#statusEl.textContent = "";
     this.#jumpEl.hidden = true;
@@ -483,8 +554,9 @@ export class Conversation {
   // --- older pages -----------------------------------------------------------
 
   #onScroll() {
-    this.#jumpEl.hidden = this.#nearBottom();
+    this.#jumpEl.hidden = !this.#hasNewer && this.#nearBottom();
     if (this.#scrollEl.scrollTop < LOAD_OLDER_PX) this.#loadOlder();
+    if (this.#hasNewer && this.#fromBottom() < LOAD_OLDER_PX) this.#loadNewer();
   }
 
   async #loadOlder() {
@@ -517,6 +589,118 @@ export class Conversation {
     let oldest = null;
     for (const id of this.#items.keys()) if (oldest === null || id < oldest) oldest = id;
     return oldest;
+  }
+
+  // --- around a message, and newer pages ---------------------------------------
+
+  /**
+   * Show a message of the open conversation, marked for a moment and with
+   * focus on it: where it is drawn, or else in a page of history around it.
+   */
+  async jumpTo(messageId) {
+    const c = this.#conv;
+    if (!c || c.conversation_id === null) return;
+    if (this.#items.has(messageId)) {
+      this.#reveal(messageId);
+      return;
+    }
+    const seq = ++this.#loadSeq;
+    // Frames wait for the page, or for the view kept if it cannot be had
+    // (and join those a jump or load it supersedes held back).
+    this.#pending ??= [];
+    let older;
+    let newer;
+    try {
+      [older, newer] = await Promise.all([
+        api.messages(c.conversation_id, { before: messageId + 1, limit: PAGE }),
+        api.messages(c.conversation_id, { after: messageId, limit: PAGE }),
+      ]);
+    } catch (err) {
+      if (seq === this.#loadSeq) this.#keepView(`Could not load that message: ${err.detail ?? err.message}`);
+      return;
+    }
+    if (seq !== this.#loadSeq) return;
+    if (!older.some((m) => m.id === messageId)) {
+      // From before the reader joined: quotes show it, the history does not.
+      this.#keepView("That message is from before you joined this conversation.");
+      return;
+    }
+    const pending = this.#pending;
+    this.#pending = null;
+    this.#reset();
+    this.#hasOlder = older.length === PAGE;
+    this.#hasNewer = newer.length === PAGE;
+    for (const msg of [...older, ...newer]) this.#append(msg);
+    this.#renderHistoryStatus();
+    if (!this.#hasNewer) this.#cb.onLoaded(this.#conv);
+    for (const replay of pending) replay();
+    this.#drawLive();
+    this.#reveal(messageId);
+    this.#onScroll();
+  }
+
+  /** A jump that could not be made: the view stays, and the frames held back meanwhile apply to it. */
+  #keepView(why) {
+    const pending = this.#pending;
+    this.#pending = null;
+    for (const replay of pending) replay();
+    this.#cb.onError(why);
+  }
+
+  /** Back to the newest messages: the newest page, unless it is drawn already. */
+  toLatest() {
+    if (!this.#conv) return;
+    if (this.#hasNewer) this.open(this.#conv);
+    else this.#scrollToBottom();
+  }
+
+  #reveal(messageId) {
+    const li = this.#items.get(messageId)?.li;
+    if (!li) return;
+    li.scrollIntoView({ block: "center" });
+    li.focus({ preventScroll: true });
+    for (const marked of this.#listEl.querySelectorAll(":scope > .highlight")) marked.classList.remove("highlight");
+    li.classList.add("highlight");
+    clearTimeout(this.#highlightTimer);
+    this.#highlightTimer = setTimeout(() => li.classList.remove("highlight"), HIGHLIGHT_MS);
+  }
+
+  async #loadNewer() {
+    if (this.#loadingNewer || !this.#hasNewer || this.#pending || !this.#conv?.conversation_id) return;
+    const newest = this.#newestId();
+    if (newest === null) return;
+    this.#loadingNewer = true;
+    const seq = this.#loadSeq;
+    let page;
+    try {
+      page = await api.messages(this.#conv.conversation_id, { after: newest, limit: PAGE });
+    } catch (err) {
+      if (seq !== this.#loadSeq) return;
+      this.#loadingNewer = false;
+      this.#cb.onError(`Could not load newer messages: ${err.detail ?? err.message}`);
+      return;
+    }
+    if (seq !== this.#loadSeq) return;
+    page = Array.isArray(page) ? page : [];
+    this.#hasNewer = page.length >= PAGE;
+    for (const msg of page) if (!this.#items.has(msg.id)) this.#append(msg);
+    this.#loadingNewer = false;
+    if (!this.#hasNewer) this.#reachedEnd();
+    this.#onScroll(); // a short page may leave the end in reach: keep going
+  }
+
+  /** The view reached the newest message: what came live meanwhile follows, then our unsent ones. */
+  #reachedEnd() {
+    const behind = [...this.#behind.values()].sort((a, b) => a.id - b.id);
+    this.#behind.clear();
+    for (const msg of behind) if (!this.#items.has(msg.id)) this.#append(msg);
+    this.#cb.onLoaded(this.#conv);
+  }
+
+  #newestId() {
+    let newest = null;
+    for (const id of this.#items.keys()) if (newest === null || id > newest) newest = id;
+    return newest;
   }
 
   /** Older messages above the ones shown, keeping what the reader looks at in place. */
@@ -567,9 +751,13 @@ export class Conversation {
     );
   }
 
-  #nearBottom() {
+  #fromBottom() {
     const s = this.#scrollEl;
-    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+    return s.scrollHeight - s.scrollTop - s.clientHeight;
+  }
+
+  #nearBottom() {
+    return this.#fromBottom() < NEAR_BOTTOM_PX;
   }
 
   #scrollToBottom() {

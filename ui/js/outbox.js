@@ -11,7 +11,9 @@
 //
 // A message is addressed to a conversation id, or, for a direct
 // conversation whose first message this is, to the other person
-// (`receiverId`) until the echo names the conversation.
+// (`receiverId`) until the echo names the conversation. A reply keeps the
+// quote of what it answers (`replyTo`, replies.js) through every attempt,
+// so it goes as a reply however late it goes.
 //
 // Unsettled messages are kept in the tab's sessionStorage, so a reload (or
 // a browser that restores the tab) still sends them, with the same tags.
@@ -39,7 +41,7 @@ export class Outbox {
   /**
    * @param {(frame: object) => boolean} send false if the socket is not open
    * @param {(item) => void} onChange called when an item's state changes; item =
-   *   { clientId, conversationId, receiverId, kind, content, state, error, message }
+   *   { clientId, conversationId, receiverId, kind, content, replyTo, state, error, message }
    * @param {string} storageKey where this tab keeps unsettled messages (per user)
    */
   constructor(send, onChange, storageKey) {
@@ -52,14 +54,16 @@ export class Outbox {
   /**
    * Queue a text message and try to send it now.
    * @param {{conversationId: number|null, receiverId: number|null, kind: string}} to
+   * @param {object|null} replyTo the quote of the message it replies to
    */
-  send(to, content) {
+  send(to, content, replyTo = null) {
     const item = {
       clientId: newClientId(),
       conversationId: to.conversationId,
       receiverId: to.receiverId,
       kind: to.kind,
       content,
+      replyTo,
       state: "queued",
       error: null,
       message: null,
@@ -130,6 +134,7 @@ export class Outbox {
     const frame = item.kind !== "direct" && item.conversationId !== null
       ? { type: "send_message", conversation_id: item.conversationId, content: item.content, client_id: item.clientId }
       : { type: "private_message", receiver_id: item.receiverId, content: item.content, client_id: item.clientId };
+    if (item.replyTo) frame.reply_to = item.replyTo.message_id;
     if (!this.#send(frame)) {
       this.#setState(item, "queued", null);
       return;
@@ -148,8 +153,8 @@ export class Outbox {
   }
 
   #save() {
-    const kept = [...this.#items].map(({ clientId, conversationId, receiverId, kind, content }) =>
-      ({ clientId, conversationId, receiverId, kind, content }));
+    const kept = [...this.#items].map(({ clientId, conversationId, receiverId, kind, content, replyTo }) =>
+      ({ clientId, conversationId, receiverId, kind, content, replyTo }));
     try {
       if (kept.length) sessionStorage.setItem(this.#storageKey, JSON.stringify(kept));
       else sessionStorage.removeItem(this.#storageKey);
@@ -174,6 +179,7 @@ export class Outbox {
         receiverId: Number.isInteger(s.receiverId) ? s.receiverId : null,
         kind: typeof s.kind === "string" ? s.kind : "direct",
         content: s.content,
+        replyTo: Number.isInteger(s.replyTo?.message_id) ? s.replyTo : null,
         state: "queued",
         error: null,
         message: null,

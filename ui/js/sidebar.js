@@ -1,5 +1,6 @@
 // The sidebar: one row per conversation, rooms and groups first, each list
-// by latest activity, with the last message, its time and the unread count;
+// by latest activity, with the last message, its time, the unread count and
+// apart from it the count of unread messages that mention the caller;
 // the filter box; the unread total in the tab title. A muted conversation
 // shows a crossed-out bell and a dimmed unread badge. It draws what the
 // Conversations and People stores hold and redraws a row when either says
@@ -167,6 +168,9 @@ export class Sidebar {
     const time = el("time", { className: "conv-time" });
     const preview = el("span", { className: "conv-preview" });
     const badge = el("span", { className: "unread-badge", attrs: { hidden: true } });
+    // "@3" to the eye; ", 3 mentions" to screen readers.
+    const mentionBadge = el("span", { className: "mention-badge", attrs: { hidden: true, "aria-hidden": "true" } });
+    const mentionWord = el("span", { className: "visually-hidden", attrs: { hidden: true } });
     // The row's name is what it shows (so speech input can say what it
     // sees), then for screen readers what only shows as colour and shape:
     // "unread" after the count, presence or the kind of conversation.
@@ -180,12 +184,13 @@ export class Sidebar {
     el("span", { className: "avatar-wrap" }, picture, dot),
     el("span", { className: "conv-text" },
       el("span", { className: "conv-line" }, name, muted, time),
-      el("span", { className: "conv-line" }, preview, badge, unreadWord)),
+      el("span", { className: "conv-line" }, preview, mentionBadge, badge, unreadWord, mentionWord)),
     about);
     const li = el("li", { dataset: { conversationId: id, kind: c.kind } }, button);
     if (direct) li.dataset.userId = String(c.user_id);
     return {
-      li, button, picture, name, muted, time, preview, badge, unreadWord, about, userId: direct ? c.user_id : null, pic: undefined,
+      li, button, picture, name, muted, time, preview, badge, unreadWord, mentionBadge, mentionWord, about,
+      userId: direct ? c.user_id : null, pic: undefined,
     };
   }
 
@@ -231,6 +236,11 @@ export class Sidebar {
     row.unreadWord.hidden = unread === 0;
     row.badge.textContent = unread > 99 ? "99+" : String(unread);
     row.li.dataset.unread = String(unread);
+    const mentions = c.unread_mentions ?? 0;
+    row.mentionBadge.hidden = mentions === 0;
+    row.mentionWord.hidden = mentions === 0;
+    row.mentionBadge.textContent = `@${mentions > 99 ? "99+" : mentions}`;
+    row.mentionWord.textContent = `, ${mentions} mention${mentions === 1 ? "" : "s"}`;
     row.about.textContent = about ? `, ${about}` : "";
     row.button.title = preview;
     if (id === this.#selectedId) row.button.setAttribute("aria-current", "true");
