@@ -8,6 +8,7 @@
 mod changes;
 mod conversations;
 mod queries;
+mod search;
 mod writer;
 
 use std::{path::Path, thread, time::Duration};
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_conversations.sql"),
     include_str!("migrations/0003_health.sql"),
+    include_str!("migrations/0005_search.sql"),
 ];
 const READERS: usize = 4;
 /// Writes waiting beyond this make callers wait to enqueue (backpressure).

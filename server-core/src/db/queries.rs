@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Db, changes, conversations};
+use super::{Db, changes, conversations, search};
 use crate::store::{
     Backfill, Change, Committed, Conversation, ConversationId, MemberInfo, MembershipChange,
-    Message, MessageId, NewConversation, NewMessage, Page, Pending, Posted, RoomListing, Seq,
-    Session, SessionId, Store, StoreError, StoreResult, Summary, User, UserId, now,
-    parse_timestamp, timestamp,
+    Message, MessageId, NewConversation, NewMessage, Page, Pending, Posted, RoomListing,
+    SearchPage, SearchQuery, Seq, Session, SessionId, Store, StoreError, StoreResult, Summary,
+    User, UserId, now, parse_timestamp, timestamp,
 };
 
 fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -413,6 +413,11 @@ impl Store for Db {
         page: Page,
     ) -> StoreResult<(Conversation, Vec<Message>)> {
         self.read(move |conn| conversations::history(conn, viewer, conversation, page))
+            .await
+    }
+
+    async fn search(&self, viewer: UserId, query: SearchQuery) -> StoreResult<SearchPage> {
+        self.read(move |conn| search::search(conn, viewer, &query))
             .await
     }
 

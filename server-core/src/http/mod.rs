@@ -7,6 +7,7 @@ pub mod extract;
 mod incoming;
 mod messages;
 mod profile;
+mod search;
 mod uploads;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -30,6 +31,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(messages::router())
         .merge(profile::router())
+        .merge(search::router())
         .merge(uploads::router(state))
         .routes(routes!(health))
         .routes(routes!(ready))

@@ -2,6 +2,8 @@
 //! each implementation runs the same cases: `suite!(open)` expands to one
 //! test per case over the stores `open` makes.
 
+mod search;
+
 use std::{any::Any, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -50,6 +52,13 @@ macro_rules! suite {
             members_may_download_their_conversations_files,
             a_closed_store_finishes_what_it_took_and_refuses_the_rest,
             a_probe_write_succeeds_until_the_store_is_closed,
+            search_ranks_the_most_relevant_first_and_marks_the_words_found,
+            search_takes_the_last_word_as_it_is_being_typed,
+            search_finds_files_by_name_and_follows_edits_and_deletes,
+            search_finds_only_what_the_viewer_may_read,
+            search_filters_by_conversation_sender_time_and_files,
+            search_pages_through_the_results,
+            search_takes_any_text_as_plain_words,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
@@ -61,6 +70,8 @@ macro_rules! suite {
         )*
     };
 }
+
+pub use search::*;
 
 fn hash(n: u8) -> [u8; 32] {
     [n; 32]

@@ -1,0 +1,277 @@
+//! Full-text search over `message_index`, the FTS5 index that triggers keep
+//! in step with `messages` (migration 0005): what a person typed as a safe
+//! FTS5 query, the viewer's window of each conversation, ranking, and
+//! snippets cut into plain segments.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::conversations::{MESSAGE_COLUMNS, load, message_row};
+use crate::store::{Found, SearchPage, SearchQuery, Segment, StoreResult, UserId, timestamp};
+
+/// Results are ranked among the newest this many matches the viewer may
+/// read. A common word matches a large part of a big server's messages;
+/// scoring them all would make every search as slow as the largest, and
+/// in a chat the newest matches are the ones most often looked for.
+pub const RANK_WINDOW: u32 = 1000;
+
+/// Words of context a snippet holds around what matched.
+const SNIPPET_WORDS: i32 = 24;
+
+/// Where a hit starts and ends in FTS5's snippets: Unicode noncharacters,
+/// which are set aside for a program's internal use, so that no marker
+/// meant as text is met in a message written by a person (one who pastes
+/// them in gets a highlight in the wrong place, nothing worse: the
+/// segments are text for the pages).
+const HIT_START: char = '\u{FDD0}';
+const HIT_END: char = '\u{FDD1}';
+
+/// What a person typed as an FTS5 query: each word (run of non-space)
+/// quoted, so nothing they type is syntax, all of them required; the last
+/// one, if two characters or more, as a prefix, so that results come while
+/// it is typed (one letter would match too much to be of use). Words with
+/// no letter or digit are left out: the index has no tokens for them.
+/// `None` when nothing is left to search for.
+pub fn match_expression(text: &str) -> Option<String> {
+    // Control characters separate words too: FTS5 would read a NUL as the
+    // end of the query, in the middle of a quoted word.
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .collect();
+    let last = words.len().checked_sub(1)?;
+    let phrases: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let quoted = format!("\"{}\"", word.replace('"', "\"\""));
+            if i == last && word.chars().count() > 1 {
+                quoted + "*"
+            } else {
+                quoted
+            }
+        })
+        .collect();
+    Some(phrases.join(" "))
+}
+
+pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreResult<SearchPage> {
+    let Some(expression) = match_expression(&query.text) else {
+        return Ok(SearchPage::default());
+    };
+    // One more than asked for tells whether there are more.
+    let wanted = query.limit.saturating_add(1);
+    // The newest matches within the viewer's window of each conversation,
+    // in the index's own order (newest first, so the scan stops at the
+    // window's end); then the best of those. CROSS JOIN keeps the index
+    // the outer loop: starting from the viewer's conversations would read
+    // every message in them.
+    let ranked: Vec<i64> = conn
+        .prepare_cached(
+            "WITH recent AS MATERIALIZED (
+                 SELECT m.id AS id, bm25(message_index) AS score
+                 FROM message_index
+                 CROSS JOIN messages m ON m.id = message_index.rowid
+                 CROSS JOIN conversation_members cm
+                     ON cm.conversation_id = m.conversation_id AND cm.user_id = ?1
+                 WHERE message_index MATCH ?2
+                   AND m.id > cm.history_from
+                   AND (cm.history_to IS NULL OR m.id <= cm.history_to)
+                   AND (?3 IS NULL OR m.conversation_id = ?3)
+                   AND (?4 IS NULL OR m.sender_id = ?4)
+                   AND (?5 IS NULL OR m.created_at >= ?5)
+                   AND (?6 IS NULL OR m.created_at < ?6)
+                   AND (?7 IS NULL OR (m.kind = 'file') = ?7)
+                 ORDER BY message_index.rowid DESC
+                 LIMIT ?8
+             )
+             SELECT id FROM recent ORDER BY score, id DESC LIMIT ?9 OFFSET ?10",
+        )?
+        .query_map(
+            params![
+                viewer,
+                expression,
+                query.conversation,
+                query.sender,
+                query.after.map(timestamp),
+                query.before.map(timestamp),
+                query.has_file,
+                RANK_WINDOW,
+                wanted,
+                query.offset,
+            ],
+            |row| row.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    let more = ranked.len() > query.limit as usize;
+    let mut page = SearchPage {
+        more,
+        ..SearchPage::default()
+    };
+    let mut conversations = HashMap::new();
+    for id in ranked.into_iter().take(query.limit as usize) {
+        let Some(found) = found(conn, &expression, id)? else {
+            continue;
+        };
+        let conversation = found.message.conversation_id;
+        if !conversations.contains_key(&conversation)
+            && let Some(loaded) = load(conn, conversation)?
+        {
+            conversations.insert(conversation, loaded);
+        }
+        page.results.push(found);
+    }
+    page.conversations = conversations.into_values().collect();
+    Ok(page)
+}
+
+/// A message the search found, with its snippet; the snippet needs the
+/// query again, for this one row.
+fn found(conn: &Connection, expression: &str, id: i64) -> StoreResult<Option<Found>> {
+    let start = HIT_START.to_string();
+    let end = HIT_END.to_string();
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS}, snippet(message_index, -1, ?3, ?4, '…', ?5)
+             FROM message_index CROSS JOIN messages m ON m.id = message_index.rowid
+             WHERE message_index MATCH ?1 AND message_index.rowid = ?2"
+        ))?
+        .query_row(params![expression, id, start, end, SNIPPET_WORDS], |row| {
+            let snippet: String = row.get(14)?;
+            Ok(Found {
+                message: message_row(row)?,
+                snippet: segments(&snippet),
+            })
+        })
+        .optional()?)
+}
+
+/// A snippet with its hits marked, as segments: no empty ones, and never
+/// two of a kind in a row.
+fn segments(marked: &str) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut hit = false;
+    let mut rest = marked;
+    loop {
+        let cut = rest.find([HIT_START, HIT_END]).unwrap_or(rest.len());
+        let text = &rest[..cut];
+        if !text.is_empty() {
+            match segments.last_mut() {
+                Some(last) if last.hit == hit => last.text.push_str(text),
+                _ => segments.push(Segment {
+                    text: text.to_owned(),
+                    hit,
+                }),
+            }
+        }
+        let Some(marker) = rest[cut..].chars().next() else {
+            return segments;
+        };
+        hit = marker == HIT_START;
+        rest = &rest[cut + marker.len_utf8()..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn segment(text: &str, hit: bool) -> Segment {
+        Segment {
+            text: text.into(),
+            hit,
+        }
+    }
+
+    #[test]
+    fn every_word_is_quoted_and_the_last_is_a_prefix() {
+        assert_eq!(
+            match_expression("budget meet").as_deref(),
+            Some(r#""budget" "meet"*"#)
+        );
+        assert_eq!(
+            match_expression(r#"say "NEAR(a b)" -x OR y*"#).as_deref(),
+            Some(r#""say" """NEAR(a" "b)""" "-x" "OR" "y*"*"#)
+        );
+    }
+
+    #[test]
+    fn a_last_word_of_one_letter_is_a_whole_word() {
+        assert_eq!(match_expression("plan b").as_deref(), Some(r#""plan" "b""#));
+    }
+
+    #[test]
+    fn text_without_letters_or_digits_searches_for_nothing() {
+        assert_eq!(match_expression("  * \" ( ) - "), None);
+        assert_eq!(match_expression(""), None);
+        assert_eq!(match_expression("* ok").as_deref(), Some(r#""ok"*"#));
+    }
+
+    #[test]
+    fn snippets_become_segments_of_text_and_hits() {
+        let marked = format!("…the {HIT_START}budget{HIT_END} for {HIT_START}May{HIT_END}");
+        assert_eq!(
+            segments(&marked),
+            vec![
+                segment("…the ", false),
+                segment("budget", true),
+                segment(" for ", false),
+                segment("May", true),
+            ]
+        );
+        let adjacent = format!("{HIT_START}a{HIT_END}{HIT_START}b{HIT_END} c");
+        assert_eq!(
+            segments(&adjacent),
+            vec![segment("ab", true), segment(" c", false)]
+        );
+        assert_eq!(segments(""), Vec::new());
+    }
+
+    /// A database with one member of General and a message holding FTS5's
+    /// syntax.
+    fn indexed() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, username, password_hash, created_at) VALUES (1, 'a', 'h', 't');
+             INSERT INTO conversation_members (conversation_id, user_id, joined_at)
+                 SELECT id, 1, 't' FROM conversations;
+             INSERT INTO messages (conversation_id, sender_id, kind, content, created_at)
+                 SELECT id, 1, 'text', 'NEAR(a b) AND \"x\" OR -y * z: {c}', 't' FROM conversations;",
+        )
+        .unwrap();
+        conn
+    }
+
+    /// Pieces that mean something to FTS5, and any characters.
+    fn typed() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            prop::sample::select(vec![
+                "\"", "*", "(", ")", "-", "+", "^", ":", "{", "}", "NEAR", "AND", "OR", "NOT", ",",
+                " ", "a", "b", "x", "\u{FDD0}",
+            ])
+            .prop_map(str::to_owned),
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn whatever_is_typed_is_a_query_fts5_runs(text in typed()) {
+            let conn = indexed();
+            let query = SearchQuery { text, limit: 20, ..SearchQuery::default() };
+            let page = search(&conn, 1, &query);
+            prop_assert!(page.is_ok(), "{page:?}");
+        }
+    }
+}
