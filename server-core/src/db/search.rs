@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::conversations::{MESSAGE_COLUMNS, load, message_row};
@@ -56,21 +57,76 @@ pub fn match_expression(text: &str) -> Option<String> {
     Some(phrases.join(" "))
 }
 
+/// The words within the text and file names, narrowed by the query's
+/// conversation, sender, kind and months through the index's tags
+/// (migration 0005), which are quoted like the words: an id may be
+/// negative.
+fn narrowed(words: &str, query: &SearchQuery) -> String {
+    let mut expression = words.to_owned();
+    let tags = [
+        query.conversation.map(|id| format!("\"c{id}\"")),
+        query.sender.map(|id| format!("\"u{id}\"")),
+        (query.has_file == Some(true)).then(|| "\"file\"".to_owned()),
+        months(query.after, query.before).map(|months| format!("({})", months.join(" OR "))),
+    ];
+    for tag in tags.into_iter().flatten() {
+        expression = format!("{expression} AND tags : {tag}");
+    }
+    if query.has_file == Some(false) {
+        expression = format!("({expression}) NOT tags : \"file\"");
+    }
+    expression
+}
+
+/// The most months a time range may touch for the index to narrow by
+/// them: each is one more list for the index to merge, and a wider range
+/// holds so much that narrowing gains little.
+const MAX_MONTHS: usize = 24;
+
+/// The months a closed time range touches, as the index's tags
+/// (`"m202603"`), if they are few enough. An open range is not narrowed:
+/// one from a time on finds its matches first anyway, the newest first.
+/// The exact times are checked on each message found.
+fn months(after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Option<Vec<String>> {
+    let (after, before) = (after?, before?);
+    // The last moment in the range.
+    let last = before - TimeDelta::microseconds(1);
+    let end = (last.year(), last.month());
+    let mut month = (after.year(), after.month());
+    let mut tags = Vec::new();
+    while month <= end {
+        if tags.len() == MAX_MONTHS {
+            return None;
+        }
+        tags.push(format!("\"m{:04}{:02}\"", month.0, month.1));
+        month = if month.1 == 12 {
+            (month.0 + 1, 1)
+        } else {
+            (month.0, month.1 + 1)
+        };
+    }
+    // An empty range needs no narrowing: the times checked find nothing.
+    (!tags.is_empty()).then_some(tags)
+}
+
 pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreResult<SearchPage> {
-    let Some(expression) = match_expression(&query.text) else {
+    let Some(words) = match_expression(&query.text) else {
         return Ok(SearchPage::default());
     };
+    // The words are looked for in the text and file names only, never in
+    // the tags.
+    let words = format!("{{content file_name}} : ({words})");
     // One more than asked for tells whether there are more.
     let wanted = query.limit.saturating_add(1);
     // The newest matches within the viewer's window of each conversation,
     // in the index's own order (newest first, so the scan stops at the
     // window's end); then the best of those. CROSS JOIN keeps the index
     // the outer loop: starting from the viewer's conversations would read
-    // every message in them.
+    // every message in them. The tags weigh nothing in the ranking.
     let ranked: Vec<i64> = conn
         .prepare_cached(
             "WITH recent AS MATERIALIZED (
-                 SELECT m.id AS id, bm25(message_index) AS score
+                 SELECT m.id AS id, bm25(message_index, 1.0, 1.0, 0.0) AS score
                  FROM message_index
                  CROSS JOIN messages m ON m.id = message_index.rowid
                  CROSS JOIN conversation_members cm
@@ -78,25 +134,19 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
                  WHERE message_index MATCH ?2
                    AND m.id > cm.history_from
                    AND (cm.history_to IS NULL OR m.id <= cm.history_to)
-                   AND (?3 IS NULL OR m.conversation_id = ?3)
-                   AND (?4 IS NULL OR m.sender_id = ?4)
-                   AND (?5 IS NULL OR m.created_at >= ?5)
-                   AND (?6 IS NULL OR m.created_at < ?6)
-                   AND (?7 IS NULL OR (m.kind = 'file') = ?7)
+                   AND (?3 IS NULL OR m.created_at >= ?3)
+                   AND (?4 IS NULL OR m.created_at < ?4)
                  ORDER BY message_index.rowid DESC
-                 LIMIT ?8
+                 LIMIT ?5
              )
-             SELECT id FROM recent ORDER BY score, id DESC LIMIT ?9 OFFSET ?10",
+             SELECT id FROM recent ORDER BY score, id DESC LIMIT ?6 OFFSET ?7",
         )?
         .query_map(
             params![
                 viewer,
-                expression,
-                query.conversation,
-                query.sender,
+                narrowed(&words, query),
                 query.after.map(timestamp),
                 query.before.map(timestamp),
-                query.has_file,
                 RANK_WINDOW,
                 wanted,
                 query.offset,
@@ -111,7 +161,7 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
     };
     let mut conversations = HashMap::new();
     for id in ranked.into_iter().take(query.limit as usize) {
-        let Some(found) = found(conn, &expression, id)? else {
+        let Some(found) = found(conn, &words, id)? else {
             continue;
         };
         let conversation = found.message.conversation_id;
@@ -127,8 +177,9 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
 }
 
 /// A message the search found, with its snippet; the snippet needs the
-/// query again, for this one row.
-fn found(conn: &Connection, expression: &str, id: i64) -> StoreResult<Option<Found>> {
+/// query again, for this one row, and its words only: a snippet of the
+/// column with the most hits would otherwise be the tags.
+fn found(conn: &Connection, words: &str, id: i64) -> StoreResult<Option<Found>> {
     let start = HIT_START.to_string();
     let end = HIT_END.to_string();
     Ok(conn
@@ -137,7 +188,7 @@ fn found(conn: &Connection, expression: &str, id: i64) -> StoreResult<Option<Fou
              FROM message_index CROSS JOIN messages m ON m.id = message_index.rowid
              WHERE message_index MATCH ?1 AND message_index.rowid = ?2"
         ))?
-        .query_row(params![expression, id, start, end, SNIPPET_WORDS], |row| {
+        .query_row(params![words, id, start, end, SNIPPET_WORDS], |row| {
             let snippet: String = row.get(14)?;
             Ok(Found {
                 message: message_row(row)?,
@@ -178,6 +229,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::db::changes;
 
     fn segment(text: &str, hit: bool) -> Segment {
         Segment {
@@ -208,6 +260,45 @@ mod tests {
         assert_eq!(match_expression("  * \" ( ) - "), None);
         assert_eq!(match_expression(""), None);
         assert_eq!(match_expression("* ok").as_deref(), Some(r#""ok"*"#));
+    }
+
+    fn at(text: &str) -> Option<DateTime<Utc>> {
+        crate::store::parse_timestamp(text)
+    }
+
+    #[test]
+    fn a_closed_time_range_narrows_to_the_months_it_touches() {
+        let touched = |after, before| months(at(after), at(before));
+
+        assert_eq!(
+            touched("2025-11-20T00:00:00Z", "2026-02-01T00:00:00Z"),
+            Some(vec![
+                r#""m202511""#.to_owned(),
+                r#""m202512""#.to_owned(),
+                r#""m202601""#.to_owned()
+            ])
+        );
+        assert_eq!(
+            touched("2026-03-01T00:00:00Z", "2026-03-01T00:00:00.000001Z"),
+            Some(vec![r#""m202603""#.to_owned()])
+        );
+        assert_eq!(
+            touched("2026-03-02T00:00:00Z", "2026-03-01T00:00:00Z"),
+            None
+        );
+        assert_eq!(
+            touched("2020-01-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+            None
+        );
+        assert_eq!(
+            touched("2020-01-01T00:00:00Z", "2022-01-01T00:00:00Z").map(|m| m.len()),
+            Some(24)
+        );
+        assert_eq!(
+            months(None, at("2026-01-01T00:00:00Z")),
+            None,
+            "open ranges"
+        );
     }
 
     #[test]
@@ -244,6 +335,47 @@ mod tests {
         )
         .unwrap();
         conn
+    }
+
+    /// FTS5's own check, against the view the index is made from.
+    fn assert_index_matches_messages(conn: &Connection) {
+        conn.execute(
+            "INSERT INTO message_index (message_index, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the index holds exactly the messages' words");
+    }
+
+    fn count(conn: &Connection, words: &str) -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM message_index WHERE message_index MATCH ?1",
+            [words],
+            |row| row.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_index_follows_every_change_to_a_message() {
+        let conn = indexed();
+        conn.execute_batch(
+            "INSERT INTO messages (conversation_id, sender_id, kind, file_path, file_name, created_at)
+                 VALUES (1, 1, 'file', 'static/files/1_ab_plan.pdf', 'plan.pdf', 't');
+             INSERT INTO messages (conversation_id, sender_id, kind, content, created_at)
+                 VALUES (1, 1, 'text', 'short lived', 't');",
+        )
+        .unwrap();
+        assert_index_matches_messages(&conn);
+        assert_eq!(count(&conn, "plan AND tags : file"), 1);
+
+        changes::edit(&conn, 1, 1, "fresh words", crate::store::now()).unwrap();
+        changes::delete(&conn, 1, None, 2, crate::store::now()).unwrap();
+        conn.execute("DELETE FROM messages WHERE id = 3", [])
+            .unwrap();
+
+        assert_index_matches_messages(&conn);
+        assert_eq!(count(&conn, "fresh"), 1);
+        assert_eq!(count(&conn, "near OR plan OR short"), 0);
     }
 
     /// Pieces that mean something to FTS5, and any characters.

@@ -8,15 +8,27 @@ UPDATE conversation_members
     SET history_to = (SELECT e.message_id FROM events e WHERE e.seq = conversation_members.left_seq)
     WHERE left_seq IS NOT NULL;
 
+-- What the index is made of: the text and file name of each text or file
+-- message, and tags, words of its own that let a search narrow within the
+-- index to one conversation ("c12"), one sender ("u7"), files ("file") or
+-- the months of a time range ("m202603"), where narrowing costs the same
+-- whatever the words: a common word in a small conversation would
+-- otherwise mean reading every message that has it. The tags are made of
+-- what never changes in a message but its kind.
+CREATE VIEW message_search (id, content, file_name, tags) AS
+    SELECT id, content, file_name,
+           'c' || conversation_id || ' u' || sender_id
+               || ' m' || substr(created_at, 1, 4) || substr(created_at, 6, 2)
+               || IIF(kind = 'file', ' file', '')
+    FROM messages WHERE kind IN ('text', 'file');
+
 -- The index keeps no copy of the text (external content: snippets read it
--- from `messages`). Only text and file messages are in it; triggers keep it
--- in step in the transaction that changes a message, so an edit's old words
--- and a deleted message's words leave it at once. unicode61 with
--- remove_diacritics: "cafe" finds "café". The prefix indexes make a word
--- being typed (its first two or three letters) one lookup.
+-- from the view). unicode61 with remove_diacritics: "cafe" finds "café".
+-- The prefix indexes make a word being typed (its first two or three
+-- letters) one lookup.
 CREATE VIRTUAL TABLE message_index USING fts5(
-    content, file_name,
-    content = 'messages', content_rowid = 'id',
+    content, file_name, tags,
+    content = 'message_search', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '2 3'
 );
@@ -24,32 +36,32 @@ CREATE VIRTUAL TABLE message_index USING fts5(
 -- deleted: its words do not linger on disk until the next merge.
 INSERT INTO message_index (message_index, rank) VALUES ('secure-delete', 1);
 
+-- Triggers keep the index in step in the transaction that changes a
+-- message, so an edit's old words and a deleted message's words leave it at
+-- once. An external-content index removes an entry given the values it was
+-- made from: the row as the view shows it before the change.
 CREATE TRIGGER message_index_insert AFTER INSERT ON messages
-    WHEN new.kind IN ('text', 'file')
 BEGIN
-    INSERT INTO message_index (rowid, content, file_name)
-        VALUES (new.id, new.content, new.file_name);
+    INSERT INTO message_index (rowid, content, file_name, tags)
+        SELECT id, content, file_name, tags FROM message_search WHERE id = new.id;
 END;
 
--- An external-content index removes an entry given the values it was made
--- from: the old row's.
-CREATE TRIGGER message_index_delete AFTER DELETE ON messages
-    WHEN old.kind IN ('text', 'file')
+CREATE TRIGGER message_index_unindex BEFORE UPDATE OF kind, content, file_name ON messages
 BEGIN
-    INSERT INTO message_index (message_index, rowid, content, file_name)
-        VALUES ('delete', old.id, old.content, old.file_name);
+    INSERT INTO message_index (message_index, rowid, content, file_name, tags)
+        SELECT 'delete', id, content, file_name, tags FROM message_search WHERE id = old.id;
 END;
 
--- An edit, or a deletion (which empties the row), takes the old words out
--- and puts the new ones, if any, in; in this order, in one trigger, as two
--- triggers on one event run in no order one may rely on.
-CREATE TRIGGER message_index_update AFTER UPDATE OF kind, content, file_name ON messages
+CREATE TRIGGER message_index_reindex AFTER UPDATE OF kind, content, file_name ON messages
 BEGIN
-    INSERT INTO message_index (message_index, rowid, content, file_name)
-        SELECT 'delete', old.id, old.content, old.file_name WHERE old.kind IN ('text', 'file');
-    INSERT INTO message_index (rowid, content, file_name)
-        SELECT new.id, new.content, new.file_name WHERE new.kind IN ('text', 'file');
+    INSERT INTO message_index (rowid, content, file_name, tags)
+        SELECT id, content, file_name, tags FROM message_search WHERE id = new.id;
 END;
 
-INSERT INTO message_index (rowid, content, file_name)
-    SELECT id, content, file_name FROM messages WHERE kind IN ('text', 'file');
+CREATE TRIGGER message_index_delete BEFORE DELETE ON messages
+BEGIN
+    INSERT INTO message_index (message_index, rowid, content, file_name, tags)
+        SELECT 'delete', id, content, file_name, tags FROM message_search WHERE id = old.id;
+END;
+
+INSERT INTO message_index (message_index) VALUES ('rebuild');

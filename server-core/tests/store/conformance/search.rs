@@ -232,6 +232,8 @@ pub async fn search_filters_by_conversation_sender_time_and_files(subject: Subje
         ..text(room, bob, "")
     };
     let plan = at(file, day(4)).await;
+    let late_february = Utc.with_ymd_and_hms(2026, 2, 28, 23, 0, 0).unwrap();
+    let epsilon = at(text(room, alice, "launch epsilon"), late_february).await;
     let all = || words("launch");
     let sorted = |mut ids: Vec<MessageId>| {
         ids.sort_unstable();
@@ -239,7 +241,7 @@ pub async fn search_filters_by_conversation_sender_time_and_files(subject: Subje
     };
     let matching = |query| async move { sorted(found(store, alice, query).await) };
 
-    assert_eq!(matching(all()).await, [alpha, beta, gamma, plan]);
+    assert_eq!(matching(all()).await, [alpha, beta, gamma, plan, epsilon]);
     let in_group = SearchQuery {
         conversation: Some(group),
         ..all()
@@ -259,7 +261,7 @@ pub async fn search_filters_by_conversation_sender_time_and_files(subject: Subje
         before: Some(day(3)),
         ..all()
     };
-    assert_eq!(matching(before_day_three).await, [alpha, beta]);
+    assert_eq!(matching(before_day_three).await, [alpha, beta, epsilon]);
     let files = SearchQuery {
         has_file: Some(true),
         ..all()
@@ -269,7 +271,13 @@ pub async fn search_filters_by_conversation_sender_time_and_files(subject: Subje
         has_file: Some(false),
         ..all()
     };
-    assert_eq!(matching(texts).await, [alpha, beta, gamma]);
+    assert_eq!(matching(texts).await, [alpha, beta, gamma, epsilon]);
+    let across_months = SearchQuery {
+        after: Some(late_february),
+        before: Some(day(2)),
+        ..all()
+    };
+    assert_eq!(matching(across_months).await, [alpha, epsilon]);
     let everything = SearchQuery {
         conversation: Some(room),
         sender: Some(bob),
