@@ -378,6 +378,51 @@ mod tests {
         assert_eq!(count(&conn, "near OR plan OR short"), 0);
     }
 
+    #[test]
+    fn an_existing_database_gets_its_index_and_former_members_their_end() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // As it was before search: the first three migrations, a message,
+        // a member who left, and a message after they left.
+        for sql in &super::super::MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, username, password_hash, created_at)
+                 VALUES (1, 'alice', 'h', 't'), (2, 'bob', 'h', 't');
+             INSERT INTO conversation_members (conversation_id, user_id, joined_at)
+                 VALUES (1, 1, 't'), (1, 2, 't');
+             INSERT INTO messages (id, conversation_id, sender_id, kind, content, created_at)
+                 VALUES (1, 1, 1, 'text', 'hello old world', '2026-01-05T10:00:00.000000Z');
+             INSERT INTO messages (id, conversation_id, sender_id, kind, notice, created_at)
+                 VALUES (2, 1, 2, 'notice', '{\"action\":\"left\"}', '2026-01-05T11:00:00.000000Z');
+             INSERT INTO messages (id, conversation_id, sender_id, kind, content, created_at)
+                 VALUES (3, 1, 1, 'text', 'brave new world', '2026-01-05T12:00:00.000000Z');
+             INSERT INTO events (seq, conversation_id, kind, message_id, created_at)
+                 VALUES (1, 1, 'posted', 1, 't'), (2, 1, 'posted', 2, 't'), (3, 1, 'posted', 3, 't');
+             UPDATE conversation_members SET left_seq = 2 WHERE user_id = 2;",
+        )
+        .unwrap();
+
+        super::super::migrate(&mut conn).unwrap();
+
+        assert_index_matches_messages(&conn);
+        let found = |viewer| {
+            let query = SearchQuery {
+                text: "world".into(),
+                limit: 20,
+                ..SearchQuery::default()
+            };
+            let page = search(&conn, viewer, &query).unwrap();
+            page.results
+                .iter()
+                .map(|found| found.message.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found(1), [3, 1]);
+        assert_eq!(found(2), [1], "what came after they left is not theirs");
+    }
+
     /// Pieces that mean something to FTS5, and any characters.
     fn typed() -> impl Strategy<Value = String> {
         let piece = prop_oneof![

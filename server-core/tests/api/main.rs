@@ -13,4 +13,5 @@ mod messages;
 mod metrics;
 mod operations;
 mod properties;
+mod search;
 mod ws;
