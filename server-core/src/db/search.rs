@@ -15,7 +15,7 @@ use crate::store::{Found, SearchPage, SearchQuery, Segment, StoreResult, UserId,
 /// read. A common word matches a large part of a big server's messages;
 /// scoring them all would make every search as slow as the largest, and
 /// in a chat the newest matches are the ones most often looked for.
-pub const RANK_WINDOW: u32 = 1000;
+const RANK_WINDOW: u32 = 1000;
 
 /// Words of context a snippet holds around what matched.
 const SNIPPET_WORDS: i32 = 24;
@@ -84,9 +84,11 @@ fn narrowed(words: &str, query: &SearchQuery) -> String {
 const MAX_MONTHS: usize = 24;
 
 /// The months a closed time range touches, as the index's tags
-/// (`"m202603"`), if they are few enough. An open range is not narrowed:
-/// one from a time on finds its matches first anyway, the newest first.
-/// The exact times are checked on each message found.
+/// (`"m202603"`), if they are few enough. A range open at one end is not
+/// narrowed, as it may touch any number of months: one from a time on
+/// meets its matches first anyway, the newest first; one up to a time
+/// reads past the newer matches to reach its own. The exact times are
+/// checked on each message found.
 fn months(after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Option<Vec<String>> {
     let (after, before) = (after?, before?);
     // The last moment in the range.
