@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::conversations::{MESSAGE_COLUMNS, load, message_row};
 use crate::store::{Found, SearchPage, SearchQuery, Segment, StoreResult, UserId, timestamp};
@@ -117,7 +117,7 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
     };
     // The words are looked for in the text and file names only, never in
     // the tags.
-    let words = format!("{{content file_name}} : ({words})");
+    let expression = narrowed(&format!("{{content file_name}} : ({words})"), query);
     // One more than asked for tells whether there are more.
     let wanted = query.limit.saturating_add(1);
     // The newest matches within the viewer's window of each conversation,
@@ -125,7 +125,7 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
     // window's end); then the best of those. CROSS JOIN keeps the index
     // the outer loop: starting from the viewer's conversations would read
     // every message in them. The tags weigh nothing in the ranking.
-    let ranked: Vec<i64> = conn
+    let mut ranked: Vec<i64> = conn
         .prepare_cached(
             "WITH recent AS MATERIALIZED (
                  SELECT m.id AS id, bm25(message_index, 1.0, 1.0, 0.0) AS score
@@ -146,7 +146,7 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
         .query_map(
             params![
                 viewer,
-                narrowed(&words, query),
+                expression,
                 query.after.map(timestamp),
                 query.before.map(timestamp),
                 RANK_WINDOW,
@@ -157,13 +157,16 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
         )?
         .collect::<Result<_, _>>()?;
     let more = ranked.len() > query.limit as usize;
+    ranked.truncate(query.limit as usize);
+    let mut found = found(conn, &expression, &ranked)?;
     let mut page = SearchPage {
         more,
         ..SearchPage::default()
     };
     let mut conversations = HashMap::new();
-    for id in ranked.into_iter().take(query.limit as usize) {
-        let Some(found) = found(conn, &words, id)? else {
+    for id in ranked {
+        // Deleted since it was ranked: the two reads are not one snapshot.
+        let Some(found) = found.remove(&id) else {
             continue;
         };
         let conversation = found.message.conversation_id;
@@ -178,26 +181,43 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
     Ok(page)
 }
 
-/// A message the search found, with its snippet; the snippet needs the
-/// query again, for this one row, and its words only: a snippet of the
-/// column with the most hits would otherwise be the tags.
-fn found(conn: &Connection, words: &str, id: i64) -> StoreResult<Option<Found>> {
+/// The messages the search ranked, with their snippets, by id. A snippet
+/// needs the query again; one query for them all, over the range of ids
+/// they span, as each query of a word's beginning first gathers every word
+/// it begins (all of "that", for `that`) and that is done once so. The
+/// snippet is of the text, or of a file's name: not of the column with
+/// the most hits, which might be the tags.
+fn found(conn: &Connection, expression: &str, ids: &[i64]) -> StoreResult<HashMap<i64, Found>> {
+    let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) else {
+        return Ok(HashMap::new());
+    };
+    let ids = serde_json::to_string(ids).expect("ids serialize");
     let start = HIT_START.to_string();
     let end = HIT_END.to_string();
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS}, snippet(message_index, -1, ?3, ?4, '…', ?5)
-             FROM message_index CROSS JOIN messages m ON m.id = message_index.rowid
-             WHERE message_index MATCH ?1 AND message_index.rowid = ?2"
-        ))?
-        .query_row(params![words, id, start, end, SNIPPET_WORDS], |row| {
-            let snippet: String = row.get(14)?;
-            Ok(Found {
-                message: message_row(row)?,
-                snippet: segments(&snippet),
-            })
-        })
-        .optional()?)
+    // `+` keeps the id list a check on each row: as a constraint given to
+    // the index it would run the query once per id.
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS},
+                snippet(message_index, IIF(m.kind = 'file', 1, 0), ?5, ?6, '…', ?7)
+         FROM message_index CROSS JOIN messages m ON m.id = message_index.rowid
+         WHERE message_index MATCH ?1
+           AND message_index.rowid BETWEEN ?2 AND ?3
+           AND +message_index.rowid IN (SELECT value FROM json_each(?4))"
+    ))?;
+    let found = statement
+        .query_map(
+            params![expression, first, last, ids, start, end, SNIPPET_WORDS],
+            |row| {
+                let snippet: String = row.get(14)?;
+                Ok(Found {
+                    message: message_row(row)?,
+                    snippet: segments(&snippet),
+                })
+            },
+        )?
+        .map(|found| found.map(|found| (found.message.id, found)))
+        .collect::<Result<_, _>>()?;
+    Ok(found)
 }
 
 /// A snippet with its hits marked, as segments: no empty ones, and never

@@ -106,7 +106,17 @@ pub async fn search_finds_files_by_name_and_follows_edits_and_deletes(subject: S
         ..text(room, alice, "")
     };
     let (_, file) = post(store, file).await;
-    assert_eq!(found(store, alice, words("final")).await, [file]);
+    let by_name = search(store, alice, words("final")).await;
+    assert_eq!(by_name.results.len(), 1);
+    assert_eq!(by_name.results[0].message.id, file);
+    assert_eq!(
+        by_name.results[0].snippet,
+        [
+            segment("report (", false),
+            segment("final", true),
+            segment(").pdf", false)
+        ]
+    );
 
     store
         .edit_message(alice, edited, "the new phrasing", now())
