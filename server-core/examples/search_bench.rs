@@ -143,12 +143,23 @@ async fn main() {
     if !database.exists() {
         seed(&dir, &args, &words).await;
     }
-    let messages: i64 = Connection::open(&database)
-        .unwrap()
+    let conn = Connection::open(&database).unwrap();
+    let messages: i64 = conn
         .query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))
         .unwrap();
+    let index: i64 = conn
+        .query_row(
+            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'message_index%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
     let size = std::fs::metadata(&database).unwrap().len();
-    println!("{messages} messages; database {:.0} MB", size as f64 / 1e6);
+    println!(
+        "{messages} messages; database {:.0} MB, of which the search index {:.0} MB",
+        size as f64 / 1e6,
+        index as f64 / 1e6
+    );
 
     let server = Server::start(config(&dir)).await.expect("server starts");
     let base = format!("http://{}", server.local_addr);

@@ -120,6 +120,9 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
     let expression = narrowed(&format!("{{content file_name}} : ({words})"), query);
     // One more than asked for tells whether there are more.
     let wanted = query.limit.saturating_add(1);
+    // One snapshot for the ranking, the snippets and the conversations, so
+    // that a message deleted meanwhile is in none or all of them.
+    let conn = conn.unchecked_transaction()?;
     // The newest matches within the viewer's window of each conversation,
     // in the index's own order (newest first, so the scan stops at the
     // window's end); then the best of those. CROSS JOIN keeps the index
@@ -158,20 +161,16 @@ pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreRe
         .collect::<Result<_, _>>()?;
     let more = ranked.len() > query.limit as usize;
     ranked.truncate(query.limit as usize);
-    let mut found = found(conn, &expression, &ranked)?;
+    let mut found = found(&conn, &expression, &ranked)?;
     let mut page = SearchPage {
         more,
         ..SearchPage::default()
     };
     let mut conversations = HashMap::new();
-    for id in ranked {
-        // Deleted since it was ranked: the two reads are not one snapshot.
-        let Some(found) = found.remove(&id) else {
-            continue;
-        };
+    for found in ranked.iter().filter_map(|id| found.remove(id)) {
         let conversation = found.message.conversation_id;
         if !conversations.contains_key(&conversation)
-            && let Some(loaded) = load(conn, conversation)?
+            && let Some(loaded) = load(&conn, conversation)?
         {
             conversations.insert(conversation, loaded);
         }
