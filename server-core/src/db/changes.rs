@@ -395,7 +395,8 @@ fn enrol(
          ON CONFLICT (conversation_id, user_id) DO UPDATE SET
              joined_at = excluded.joined_at, role = excluded.role,
              history_from = excluded.history_from, history_to = NULL, joined_seq = 0,
-             left_seq = NULL, last_read_id = excluded.last_read_id, delivered_id = excluded.delivered_id",
+             left_seq = NULL, last_read_id = excluded.last_read_id,
+             delivered_id = excluded.delivered_id",
     )?
     .execute(params![conversation, user, timestamp(at), role, newest])?;
     Ok(())

@@ -34,7 +34,7 @@ const HIT_END: char = '\u{FDD1}';
 /// it is typed (one letter would match too much to be of use). Words with
 /// no letter or digit are left out: the index has no tokens for them.
 /// `None` when nothing is left to search for.
-pub fn match_expression(text: &str) -> Option<String> {
+fn match_expression(text: &str) -> Option<String> {
     // Control characters separate words too: FTS5 would read a NUL as the
     // end of the query, in the middle of a quoted word.
     let words: Vec<&str> = text
@@ -91,8 +91,12 @@ const MAX_MONTHS: usize = 24;
 /// checked on each message found.
 fn months(after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Option<Vec<String>> {
     let (after, before) = (after?, before?);
-    // The last moment in the range.
-    let last = before - TimeDelta::microseconds(1);
+    // The last moment in the range; none before the earliest time there is.
+    let last = before.checked_sub_signed(TimeDelta::microseconds(1))?;
+    // An empty range needs no narrowing: the times checked find nothing.
+    if last < after {
+        return None;
+    }
     let end = (last.year(), last.month());
     let mut month = (after.year(), after.month());
     let mut tags = Vec::new();
@@ -107,8 +111,7 @@ fn months(after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Option
             (month.0, month.1 + 1)
         };
     }
-    // An empty range needs no narrowing: the times checked find nothing.
-    (!tags.is_empty()).then_some(tags)
+    Some(tags)
 }
 
 pub fn search(conn: &Connection, viewer: UserId, query: &SearchQuery) -> StoreResult<SearchPage> {
@@ -190,7 +193,10 @@ fn found(conn: &Connection, expression: &str, ids: &[i64]) -> StoreResult<HashMa
     let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) else {
         return Ok(HashMap::new());
     };
-    let ids = serde_json::to_string(ids).expect("ids serialize");
+    let ids = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
     let start = HIT_START.to_string();
     let end = HIT_END.to_string();
     // `+` keeps the id list a check on each row: as a constraint given to
@@ -320,6 +326,10 @@ mod tests {
             None,
             "open ranges"
         );
+        let (earliest, latest) = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
+        assert_eq!(months(Some(earliest), Some(earliest)), None);
+        assert_eq!(months(Some(earliest), Some(latest)), None);
+        assert_eq!(months(Some(latest), Some(latest)), None);
     }
 
     #[test]

@@ -174,6 +174,14 @@ async fn each_filter_narrows_the_results() {
         ),
         (format!("{all}&before=2000-01-01"), Vec::new()),
         (
+            format!("{all}&after=0000-01-01&before=0000-01-01"),
+            Vec::new(),
+        ),
+        (
+            format!("{all}&after=0000-01-01&before=9999-12-31"),
+            every.clone(),
+        ),
+        (
             format!("{all}&after=2000-01-01&before=2999-12-31"),
             every.clone(),
         ),
