@@ -456,6 +456,52 @@ pub struct Page {
     pub messages_only: bool,
 }
 
+/// What a person searches for, and where.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// The words as typed. Each must be in the message (in its text or its
+    /// file's name), in any order; the last one may be the start of a word,
+    /// being typed. Nothing in it is syntax: quotes, `*`, `NEAR` or `-` are
+    /// text like any other.
+    pub text: String,
+    pub conversation: Option<ConversationId>,
+    pub sender: Option<UserId>,
+    /// Sent at or after this time...
+    pub after: Option<DateTime<Utc>>,
+    /// ...and before this one.
+    pub before: Option<DateTime<Utc>>,
+    /// Only files (`true`), or only text (`false`).
+    pub has_file: Option<bool>,
+    /// How many results, after skipping `offset`.
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A piece of a snippet: the words that matched are `hit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A message found, with the part of it that matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub message: Message,
+    /// Its text (or its file's name) around the words found, in order.
+    pub snippet: Vec<Segment>,
+}
+
+/// A page of search results, best first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchPage {
+    pub results: Vec<Found>,
+    /// The conversations the results are in, as they are now.
+    pub conversations: Vec<Conversation>,
+    /// False when there are no further results.
+    pub more: bool,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Fails with [`StoreError::UsernameTaken`], case-insensitively. The
@@ -630,6 +676,12 @@ pub trait Store: Send + Sync + 'static {
         conversation: ConversationId,
         page: Page,
     ) -> StoreResult<(Conversation, Vec<Message>)>;
+
+    /// The messages `viewer` may read that match `query`: in the
+    /// conversations they are in, and up to when they left in those they
+    /// left; never from before they joined. Notices and deleted messages
+    /// are never found. Best first (most relevant; the newer on a tie).
+    async fn search(&self, viewer: UserId, query: SearchQuery) -> StoreResult<SearchPage>;
 
     /// Commits a small write, as a readiness probe: fails when nothing can
     /// be written (a full disk, a read-only mount, a store closing).

@@ -583,8 +583,9 @@ fn enrol(
          VALUES (?1, ?2, ?3, ?4, ?5, 0, NULL, ?5, ?5)
          ON CONFLICT (conversation_id, user_id) DO UPDATE SET
              joined_at = excluded.joined_at, role = excluded.role,
-             history_from = excluded.history_from, joined_seq = 0, left_seq = NULL,
-             last_read_id = excluded.last_read_id, delivered_id = excluded.delivered_id",
+             history_from = excluded.history_from, history_to = NULL, joined_seq = 0,
+             left_seq = NULL, last_read_id = excluded.last_read_id,
+             delivered_id = excluded.delivered_id",
     )?
     .execute(params![conversation, user, timestamp(at), role, newest])?;
     Ok(())
@@ -644,11 +645,12 @@ fn dismiss(
         (NoticeAction::Removed, Some(user))
     };
     let (seq, message) = notice(conn, conversation, actor, action, target, None, at)?;
+    // What they could read ends with the notice of their leaving.
     conn.prepare_cached(
-        "UPDATE conversation_members SET left_seq = ?1, role = 'member'
-         WHERE conversation_id = ?2 AND user_id = ?3",
+        "UPDATE conversation_members SET left_seq = ?1, history_to = ?2, role = 'member'
+         WHERE conversation_id = ?3 AND user_id = ?4",
     )?
-    .execute(params![seq, conversation, user])?;
+    .execute(params![seq, message.id, conversation, user])?;
     let mut events = vec![committed(
         conn,
         conversation,

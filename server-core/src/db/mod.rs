@@ -8,6 +8,7 @@
 mod changes;
 mod conversations;
 mod queries;
+mod search;
 mod writer;
 
 use std::{path::Path, thread, time::Duration};
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_conversations.sql"),
     include_str!("migrations/0003_health.sql"),
     include_str!("migrations/0004_reactions.sql"),
+    include_str!("migrations/0005_search.sql"),
     include_str!("migrations/0006_notifications.sql"),
     include_str!("migrations/0007_display_names.sql"),
 ];

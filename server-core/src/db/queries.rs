@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Db, changes, conversations};
+use super::{Db, changes, conversations, search};
 use crate::store::{
     Backfill, Change, Committed, Conversation, ConversationId, MemberInfo, MembershipChange,
     Message, MessageId, NewConversation, NewMessage, NotifyLevel, Page, Pending, Posted, Reaction,
-    RoomListing, Seq, Session, SessionId, SettingsChange, Store, StoreError, StoreResult, Summary,
-    User, UserId, UserSettings, now, parse_timestamp, timestamp,
+    RoomListing, SearchPage, SearchQuery, Seq, Session, SessionId, SettingsChange, Store,
+    StoreError, StoreResult, Summary, User, UserId, UserSettings, now, parse_timestamp, timestamp,
 };
 
 fn settings_of(conn: &Connection, user: UserId) -> StoreResult<UserSettings> {
@@ -493,6 +493,11 @@ impl Store for Db {
         page: Page,
     ) -> StoreResult<(Conversation, Vec<Message>)> {
         self.read(move |conn| conversations::history(conn, viewer, conversation, page))
+            .await
+    }
+
+    async fn search(&self, viewer: UserId, query: SearchQuery) -> StoreResult<SearchPage> {
+        self.read(move |conn| search::search(conn, viewer, &query))
             .await
     }
 

@@ -1,14 +1,14 @@
-//! Sending, editing and reading messages, and typing. The WebSocket and
-//! `/upload-file` both send through here, so a message is always committed
-//! before anyone hears of it.
+//! Sending, editing, reading and searching messages, and typing. The
+//! WebSocket and `/upload-file` both send through here, so a message is
+//! always committed before anyone hears of it.
 
 use super::{DomainError, DomainResult};
 use crate::{
     bus::Event,
     state::AppState,
     store::{
-        Body, Conversation, ConversationId, Message, MessageId, NewMessage, Page, Posted, Seq,
-        UserId, now,
+        Body, Conversation, ConversationId, Message, MessageId, NewMessage, Page, Posted,
+        SearchPage, SearchQuery, Seq, UserId, now,
     },
 };
 
@@ -115,6 +115,15 @@ pub async fn history(
     page: Page,
 ) -> DomainResult<(Conversation, Vec<Message>)> {
     Ok(state.store.history(viewer, conversation, page).await?)
+}
+
+/// The messages `viewer` may read that match `query`, best first.
+pub async fn search(
+    state: &AppState,
+    viewer: UserId,
+    query: SearchQuery,
+) -> DomainResult<SearchPage> {
+    Ok(state.store.search(viewer, query).await?)
 }
 
 /// Tells the other members of a conversation `sender` is in that they are

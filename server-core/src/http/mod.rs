@@ -9,6 +9,7 @@ mod messages;
 mod notifications;
 mod profile;
 mod reactions;
+mod search;
 mod uploads;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -34,6 +35,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(notifications::router())
         .merge(profile::router())
         .merge(reactions::router())
+        .merge(search::router())
         .merge(uploads::router(state))
         .routes(routes!(health))
         .routes(routes!(ready))

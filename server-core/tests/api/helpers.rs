@@ -549,3 +549,14 @@ pub fn assert_text_message(message: &Value, sender: i64, receiver: i64, content:
     assert_eq!(message["is_edited"], 0, "is_edited in {message}");
     assert!(message["file_path"].is_null(), "file_path in {message}");
 }
+
+/// Text as a query string value or path segment: percent-encoded but for
+/// the unreserved ASCII characters.
+pub fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

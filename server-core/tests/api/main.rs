@@ -16,4 +16,5 @@ mod operations;
 mod properties;
 mod reactions;
 mod replies;
+mod search;
 mod ws;

@@ -5,12 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, Ws, spawn_app};
-
-/// An emoji as a path segment: every byte percent-encoded.
-fn encoded(emoji: &str) -> String {
-    emoji.bytes().map(|b| format!("%{b:02X}")).collect()
-}
+use crate::helpers::{TestApp, TestUser, Ws, encoded, spawn_app};
 
 impl TestApp {
     /// `PUT` (add) or `DELETE` (take back) a reaction as `user`.

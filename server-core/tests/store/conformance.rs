@@ -2,6 +2,8 @@
 //! each implementation runs the same cases: `suite!(open)` expands to one
 //! test per case over the stores `open` makes.
 
+mod search;
+
 use std::{any::Any, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -63,6 +65,13 @@ macro_rules! suite {
             only_members_react_to_texts_and_files_they_see_and_to_twenty_emoji_at_most,
             settings_start_at_their_defaults_and_change_only_where_named,
             a_member_chooses_how_each_conversation_notifies_them,
+            search_ranks_the_most_relevant_first_and_marks_the_words_found,
+            search_takes_the_last_word_as_it_is_being_typed,
+            search_finds_files_by_name_and_follows_edits_and_deletes,
+            search_finds_only_what_the_viewer_may_read,
+            search_filters_by_conversation_sender_time_and_files,
+            search_pages_through_the_results,
+            search_takes_any_text_as_plain_words,
         );
     };
     (@cases $open:path; $($case:ident),* $(,)?) => {
@@ -77,6 +86,7 @@ macro_rules! suite {
 
 mod notifications;
 pub use notifications::*;
+pub use search::*;
 
 fn hash(n: u8) -> [u8; 32] {
     [n; 32]
