@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import {
-  api, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendMessage, sendMessages, storedId,
-  useFixture,
+  api, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendFiles, sendMessage, sendMessages,
+  storedId, useFixture,
 } from "./harness.js";
 
 const axeSource = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -33,14 +33,14 @@ const fx = useFixture({ before, after }, {
     await sendMessage(a.page, "Plans for **Friday**: see https://example.org/plan and `notes.txt`",
       "Plans for Friday: see https://example.org/plan and notes.txt");
     await sendMessage(b.page, "> Plans for Friday\n- slides\n- *snacks*", "Plans for Fridayslidessnacks");
-    await a.page.locator("#file-input").setInputFiles({
+    await sendFiles(a.page, {
       name: "map.png", mimeType: "image/png", buffer: makePng(120, 80, [200, 120, 40]),
     });
     await b.page.locator("#message-list a.file-card.image").waitFor();
-    await a.page.locator("#file-input").setInputFiles({
+    await sendFiles(a.page, {
       name: "agenda.txt", mimeType: "text/plain", buffer: Buffer.from("1. coffee\n2. talk\n"),
     });
-    await b.page.locator("#file-input").setInputFiles({
+    await sendFiles(b.page, {
       name: "minutes.txt", mimeType: "text/plain", buffer: Buffer.from("nothing decided\n"),
     });
     await a.page.locator("#message-list a.file-card[download='minutes.txt']").waitFor();
