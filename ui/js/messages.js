@@ -444,6 +444,9 @@ export class Conversation {
       return;
     }
     if (item.state === "sent") {
+      // What was stored before it and waits for the next frame goes above
+      // it first (the files a caption follows).
+      this.#drawLive();
       this.#outgoing.delete(item);
       const msg = item.message;
       if (!view || this.#items.has(msg.id) || this.#live?.has(msg.id)) {
