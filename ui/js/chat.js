@@ -224,6 +224,7 @@ function main() {
       conversation.renamed(userId);
       renderTyping();
       mentionList.refresh();
+      if (c) replyPreview.show(keyOf(c)); // "Replying to …" says the new name
     }
     if (userId === meId || userId === null) {
       const mine = people.me;
