@@ -71,13 +71,15 @@ export class People {
   /** Replace the directory with a fresh GET /users result. */
   set(list) {
     const fresh = new Map();
+    let renamed = false; // someone new (shown as "someone" until now), or a display name changed
     for (const user of list) {
       // Keep the same object, so holders of it (an open user dialog) see changes.
       const known = this.#users.get(user.id);
+      if (!known || (known.display_name ?? null) !== (user.display_name ?? null)) renamed = true;
       fresh.set(user.id, known ? Object.assign(known, user) : { ...user });
     }
     this.#users = fresh;
-    this.#emit(null, true);
+    this.#emit(null, renamed);
   }
 
   /** Apply a presence frame; false if the user is unknown (a new account). */
