@@ -3,8 +3,9 @@
 // messages both ways with formatting and a link, file cards (a picture and
 // a document) on both sides, a room with several voices and a notice, a
 // reply's quote, reactions and a message mentioning the reader, the quick
-// switcher, a message's menu, the reaction picker and the list of names
-// "@" opens. Any serious or critical
+// switcher, a message's menu, the reaction picker, the list of names "@"
+// opens (one with a display name) and the tray of files to send (one
+// ready, one refused). Any serious or critical
 // violation fails, with axe's own words for what and where. Text contrast
 // is also measured directly where it was too low before: timestamps and
 // file sizes on one's own bubbles.
@@ -14,14 +15,15 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import {
-  api, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendMessage, sendMessages, storedId,
-  useFixture,
+  api, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendFiles, sendMessage, sendMessages,
+  storedId, useFixture,
 } from "./harness.js";
 
 const axeSource = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const fx = useFixture({ before, after }, {
   users: ["alice", "bob", "carol"],
+  serverArgs: ["--max-upload-mb", "1"], // a file the server refuses, in the tray
   setup: async (fx) => {
     const { alice, bob, carol } = fx.users;
     const a = await fx.person({ user: alice });
@@ -33,19 +35,22 @@ const fx = useFixture({ before, after }, {
     await sendMessage(a.page, "Plans for **Friday**: see https://example.org/plan and `notes.txt`",
       "Plans for Friday: see https://example.org/plan and notes.txt");
     await sendMessage(b.page, "> Plans for Friday\n- slides\n- *snacks*", "Plans for Fridayslidessnacks");
-    await a.page.locator("#file-input").setInputFiles({
+    await sendFiles(a.page, {
       name: "map.png", mimeType: "image/png", buffer: makePng(120, 80, [200, 120, 40]),
     });
     await b.page.locator("#message-list a.file-card.image").waitFor();
-    await a.page.locator("#file-input").setInputFiles({
+    await sendFiles(a.page, {
       name: "agenda.txt", mimeType: "text/plain", buffer: Buffer.from("1. coffee\n2. talk\n"),
     });
-    await b.page.locator("#file-input").setInputFiles({
+    await sendFiles(b.page, {
       name: "minutes.txt", mimeType: "text/plain", buffer: Buffer.from("nothing decided\n"),
     });
     await a.page.locator("#message-list a.file-card[download='minutes.txt']").waitFor();
     await sendMessage(a.page, "Thanks!");
     await storedId(a.page, "Thanks!");
+    assert.equal((await api(fx.server, "POST", "/update-display-name", {
+      token: carol.token, json: { display_name: "Carol Díaz" },
+    })).status, 200);
     const room = await createRoom(fx.server, alice, "Planning", [bob, carol]);
     const [morning, question] = await sendMessages(fx.browser, fx.server, carol, { conversationId: room.conversation_id },
       ["Morning all", "Who books the room?", "@alice can you bring the slides?"]);
@@ -153,6 +158,16 @@ for (const scheme of ["light", "dark"]) {
     await expectClean(page, "the list of names to mention");
     await page.keyboard.press("Escape");
     await page.keyboard.press("Backspace");
+
+    await page.locator("#file-input").setInputFiles([
+      { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("notes\n") },
+      { name: "huge.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(1536 * 1024) },
+    ]);
+    await page.locator("#composer button[type=submit]").click();
+    await page.locator("#attachment-list > li[data-state=failed]").waitFor();
+    await page.locator("#file-input").setInputFiles([{ name: "draft.txt", mimeType: "text/plain", buffer: Buffer.from("draft\n") }]);
+    await page.locator("#attachment-list > li[data-state=ready]").waitFor();
+    await expectClean(page, "the tray of files to send");
 
     await page.keyboard.press("Control+k");
     await page.getByRole("dialog", { name: "Go to a conversation" }).waitFor();

@@ -163,29 +163,39 @@ test("the page gives the app its session and the open conversation", async () =>
   await waitForCall("set_viewing", (a) => a.peerId === bob.id && a.conversationId === null);
 });
 
+/** The tray's entry for a file waiting to be sent. */
+function attachment(name) {
+  return page.locator("#attachment-list > li").filter({ has: page.locator(".attachment-name").getByText(name, { exact: true }) });
+}
+
+/** Picks one file with the attach button and sends it (no caption). */
+async function attachAndSend(id, name, type, bytes) {
+  await queuePick(id, name, type, bytes);
+  await page.locator("#attach-button").click();
+  await attachment(name).waitFor();
+  await page.locator("#composer button[type=submit]").click();
+  return await waitForCall("upload_picked", (a) => a.id === id);
+}
+
 test("the attach button uploads a picked file through the app, with progress", async () => {
   const { alice, bob } = fx.users;
-  const bytes = Buffer.from("Agenda\n1. Lunch\n2. More lunch\n");
-  await queuePick("h1", "plan.txt", "text/plain", bytes);
-
-  await page.locator("#attach-button").click();
+  const upload = await attachAndSend("h1", "plan.txt", "text/plain", Buffer.from("Agenda\n1. Lunch\n2. More lunch\n"));
   const pick = await waitForCall("pick_files");
   assert.equal(pick.args.multiple, true);
-  const upload = await waitForCall("upload_picked", (a) => a.id === "h1");
   assert.equal(upload.args.path, `/upload-file?receiver_id=${bob.id}`);
   assert.equal(upload.args.token, alice.token);
   assert.match(upload.args.onProgress, /^channel:\d+$/, "progress comes on a Channel");
 
-  await page.locator("#upload").waitFor({ state: "visible" });
+  await waitForText(page, "#attachments-status", "Sending plan.txt…");
   await page.evaluate(() => window.__app.progress("h1", 30, 100));
-  await waitForText(page, "#upload-status", /^Uploading plan\.txt… 30%/);
-  assert.equal(await page.locator("#upload-progress").evaluate((p) => p.value), 30);
+  await waitForText(page, "#attachment-list .attachment-detail", /· 30%$/);
+  assert.equal(await attachment("plan.txt").locator("progress").evaluate((p) => p.value), 30);
   await page.evaluate(() => window.__app.progress("h1", 100, 100));
-  await waitForText(page, "#upload-status", /^Uploading plan\.txt… 100%/);
+  await waitForText(page, "#attachment-list .attachment-detail", /· 100%$/);
 
   assert.equal(await page.evaluate(() => window.__app.finish("h1")), 200, "the server took the file");
   await card("plan.txt").waitFor();
-  await page.locator("#upload").waitFor({ state: "hidden" });
+  await page.locator("#attachments").waitFor({ state: "hidden" });
   const history = await api(fx.server, "GET", `/messages/${bob.id}`, { token: alice.token });
   const stored = history.data.find((m) => m.file_name === "plan.txt");
   assert.ok(stored, "a stored message");
@@ -197,20 +207,18 @@ test("a refusal the app passes on is shown, and cancel goes to the app", async (
   const { alice, bob } = fx.users;
   const direct = (await api(fx.server, "GET", "/conversations", { token: alice.token }))
     .data.find((c) => c.kind === "direct" && c.user_id === bob.id);
-  await queuePick("h2", "big.bin", "application/octet-stream", Buffer.alloc(64));
-  await page.locator("#attach-button").click();
-  const upload = await waitForCall("upload_picked", (a) => a.id === "h2");
+  const upload = await attachAndSend("h2", "big.bin", "application/octet-stream", Buffer.alloc(64));
   assert.equal(upload.args.path, `/upload-file?conversation_id=${direct.conversation_id}`, "by conversation, once it exists");
   await page.evaluate(() => window.__app.fail("h2", { status: 413, detail: "File too large" }));
-  await waitForText(page, "#toast", "Could not send big.bin: File too large");
-  await page.locator("#upload").waitFor({ state: "hidden" });
+  await waitForText(page, "#attachment-list .attachment-detail", "Not sent: File too large");
+  await attachment("big.bin").getByRole("button", { name: "Remove big.bin" }).click();
+  await page.locator("#attachments").waitFor({ state: "hidden" });
 
-  await queuePick("h3", "slow.bin", "application/octet-stream", Buffer.alloc(64));
-  await page.locator("#attach-button").click();
-  await waitForCall("upload_picked", (a) => a.id === "h3");
-  await page.locator("#upload-cancel").click();
+  await attachAndSend("h3", "slow.bin", "application/octet-stream", Buffer.alloc(64));
+  await attachment("slow.bin").getByRole("button", { name: "Cancel sending slow.bin" }).click();
   await waitForCall("cancel_upload", (a) => a.id === "h3");
-  await waitForText(page, "#toast", "Could not send slow.bin: Upload cancelled.");
+  await page.locator("#attachments").waitFor({ state: "hidden" });
+  assert.equal(await card("slow.bin").count(), 0, "not sent");
 });
 
 test("received files are saved through the app, without leaving the page", async () => {

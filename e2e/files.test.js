@@ -5,7 +5,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { api, chatPages, createRoom, createUser, makePng, openConversation, openRoom, roomRow, useFixture } from "./harness.js";
+import {
+  api, chatPages, createRoom, createUser, makePng, openConversation, openRoom, roomRow, sendFiles, useFixture,
+} from "./harness.js";
 
 let alice, bob; // { user, context, page }
 const fx = useFixture({ before, after }, {
@@ -27,7 +29,7 @@ function card(page, name) {
 test("a file sent is downloaded by the other with the same bytes", async () => {
   // Binary content, including bytes that are not valid UTF-8.
   const bytes = Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x80, 0x0d, 0x0a]), randomBytes(150 * 1024)]);
-  await alice.page.locator("#file-input").setInputFiles({
+  await sendFiles(alice.page, {
     name: "report 2024 (final).bin",
     mimeType: "application/octet-stream",
     buffer: bytes,
@@ -48,7 +50,7 @@ test("a file sent is downloaded by the other with the same bytes", async () => {
 
 test("an image sent shows as a thumbnail on both sides", async () => {
   const png = makePng(64, 48, [30, 144, 255]);
-  await alice.page.locator("#file-input").setInputFiles({ name: "sky.png", mimeType: "image/png", buffer: png });
+  await sendFiles(alice.page, { name: "sky.png", mimeType: "image/png", buffer: png });
 
   for (const { page } of [bob, alice]) {
     const thumb = page.locator("#message-list a.file-card.image img.file-thumb").last();
@@ -83,7 +85,7 @@ test("a picture sent into a room reaches its members, and only them", async () =
     await openRoom(page, "Photos");
   }
   const png = makePng(30, 20, [200, 120, 0]);
-  await alice.page.locator("#file-input").setInputFiles({ name: "sunset.png", mimeType: "image/png", buffer: png });
+  await sendFiles(alice.page, { name: "sunset.png", mimeType: "image/png", buffer: png });
   // Bob's browser fetches it with the download cookie the page asked for at start.
   await bob.page.waitForFunction(() => {
     const img = document.querySelector("#message-list a.file-card.image img.file-thumb");

@@ -428,6 +428,18 @@ export async function sendMessage(page, text, shown = text) {
   await messageWithText(page, shown).waitFor();
 }
 
+/**
+ * Sends files through the composer: attached with the file button (they
+ * wait in the tray above the box), then Send, with `caption` as the text.
+ * `files`: one or more of Playwright's { name, mimeType, buffer }.
+ */
+export async function sendFiles(page, files, caption = "") {
+  await page.locator("#file-input").setInputFiles(files);
+  await page.locator("#attachments").waitFor();
+  await page.locator("#message-input").fill(caption);
+  await page.locator("#composer button[type=submit]").click();
+}
+
 // --- test data -----------------------------------------------------------------
 
 /** A valid RGB PNG of the given size, filled with one colour. */
@@ -476,12 +488,13 @@ export async function artifactPath(name) {
  * Registers node:test hooks that start one server and one browser for a test
  * file, create the named accounts over HTTP, and tear everything down after.
  * `setup(fixture)` runs last in the same hook (node 20 does not order two
- * top-level `before` hooks reliably). Returns the fixture object.
+ * top-level `before` hooks reliably). `serverArgs`: more of the server's
+ * flags (e.g. a smaller upload limit). Returns the fixture object.
  */
-export function useFixture(hooks, { users = [], setup } = {}) {
+export function useFixture(hooks, { users = [], setup, serverArgs = [] } = {}) {
   const fixture = { server: null, browser: null, users: {}, contexts: [] };
   hooks.before(async () => {
-    fixture.server = await startServer();
+    fixture.server = await startServer({ extraArgs: serverArgs });
     fixture.browser = await launchBrowser();
     for (const name of users) fixture.users[name] = await createUser(fixture.server, name);
     if (setup) await setup(fixture);

@@ -6,8 +6,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  artifactPath, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendMessage, sendMessages,
-  useFixture,
+  artifactPath, createRoom, gotoChat, makePng, messageWithText, openConversation, openRoom, sendFiles, sendMessage,
+  sendMessages, useFixture,
 } from "./harness.js";
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -27,7 +27,7 @@ const fx = useFixture({ before, after }, {
     await sendMessage(a.page, "Hi Bob! Are we still on for the meeting at 3?");
     await sendMessage(b.page, "Yes — I'll bring the slides.");
     await sendMessage(a.page, "Great, see you there 🙂");
-    await a.page.locator("#file-input").setInputFiles({
+    await sendFiles(a.page, {
       name: "agenda.png", mimeType: "image/png", buffer: makePng(160, 100, [46, 139, 87]),
     });
     await b.page.locator("#message-list a.file-card.image").waitFor();

@@ -8,8 +8,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  api, chatPages, createRoom, messageWithText, openRoom, roomRow, sendMessage, sendMessages, storedId, useFixture,
-  waitForText,
+  api, chatPages, createRoom, messageWithText, openRoom, roomRow, sendFiles, sendMessage, sendMessages, storedId,
+  useFixture, waitForText,
 } from "./harness.js";
 
 const FILLER = 120; // messages between the far original and its reply: more than a page or two
@@ -162,7 +162,7 @@ test("a quote of a message far back loads the history around it; scrolling down 
 });
 
 test("a reply to a file quotes the file's name", async () => {
-  await alice.page.locator("#file-input").setInputFiles({
+  await sendFiles(alice.page, {
     name: "menu.txt", mimeType: "text/plain", buffer: Buffer.from("soup\nbread\n"),
   });
   const file = bob.page.locator("#message-list > li.msg:has(a.file-card[download='menu.txt'])");

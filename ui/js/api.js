@@ -209,6 +209,8 @@ export const api = {
   uploadProfile: (file) => uploadWithProgress("/upload-profile", file, () => {}).promise,
   removeProfile: () => request("POST", "/remove-profile"),
   updateAbout: (about) => request("POST", "/update-about", { json: { about } }),
+  /** Blank clears it: the username shows again. */
+  updateDisplayName: (displayName) => request("POST", "/update-display-name", { json: { display_name: displayName } }),
 
   // --- conversations (docs/protocol.md) ---
   /** The caller's conversations, most recent activity first. */

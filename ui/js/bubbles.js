@@ -38,12 +38,12 @@ export function buildMessage(msg, date, ctx) {
   // in rooms from the name above a run of messages).
   view.name = mine ? "You" : ctx.senderName(msg.sender_id);
   view.who = el("span", { className: "visually-hidden" });
-  const sender = !mine && ctx.showSender
+  view.sender = !mine && ctx.showSender
     ? el("span", { className: "msg-sender", text: view.name, attrs: { "aria-hidden": "true" } })
     : null;
   view.quote = null;
   view.reactions = el("div", { className: "msg-reactions", attrs: { role: "group", "aria-label": "Reactions" } });
-  view.bubble = el("div", { className: "bubble" }, sender, view.who, view.body, view.reactions, view.meta);
+  view.bubble = el("div", { className: "bubble" }, view.sender, view.who, view.body, view.reactions, view.meta);
   view.tools = el("div", { className: "msg-tools" });
   view.li = el("li", { className: `msg ${mine ? "mine" : "theirs"}`, dataset: { id: msg.id } }, view.bubble, view.tools);
   fillBody(view, ctx);
@@ -151,6 +151,22 @@ export function setReactions(view, ctx) {
   if (focused !== null) ([...view.reactions.children].find((chip) => chip.dataset.emoji === focused) ?? view.li).focus();
 }
 
+/**
+ * Draw the names an entry shows again, after someone changed their display
+ * name: a notice's sentence, or a message's sender, quote and reactions.
+ */
+export function setNames(view, ctx) {
+  if (view.notice) {
+    view.sentence.textContent = capitalise(noticeText(view.msg, ctx.noticeName));
+    return;
+  }
+  if (!view.mine) view.name = ctx.senderName(view.msg.sender_id);
+  if (view.sender) view.sender.textContent = view.name;
+  setMentioned(view, ctx);
+  setQuote(view, ctx);
+  setReactions(view, ctx);
+}
+
 /** Show a receipt ({ state, text, label, title }) under one of our messages. */
 export function setReceipt(view, receipt) {
   if (!view.receipt || view.msg.deleted_at) return;
@@ -164,12 +180,12 @@ export function setReceipt(view, receipt) {
 }
 
 function buildNotice(msg, date, ctx) {
-  const text = capitalise(noticeText(msg, ctx.noticeName));
+  const sentence = el("span", { text: capitalise(noticeText(msg, ctx.noticeName)) });
   const li = el("li", { className: "notice", dataset: { id: msg.id, action: msg.notice.action ?? "" } },
-    el("span", { text }),
+    sentence,
     el("time", { className: "visually-hidden", text: ` ${formatClock(date)}`, attrs: { datetime: date.toISOString() } }));
   li.title = formatFull(date);
-  return { msg: { ...msg }, date, li, notice: true, mine: false };
+  return { msg: { ...msg }, date, li, sentence, notice: true, mine: false };
 }
 
 /**

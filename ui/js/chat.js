@@ -8,7 +8,7 @@ import { api, endSession, session } from "./api.js";
 import { byId, copyText, flash, setAvatar } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 import { ConnectionStatus } from "./connection.js";
-import { People } from "./people.js";
+import { People, nameOf } from "./people.js";
 import { Conversations } from "./conversations.js";
 import { Sidebar, conversationName } from "./sidebar.js";
 import { Conversation } from "./messages.js";
@@ -18,7 +18,7 @@ import { ReadMarks } from "./readmarks.js";
 import { ChatHeader } from "./header.js";
 import { Outbox } from "./outbox.js";
 import { Composer } from "./composer.js";
-import { Uploader, acceptDrops } from "./uploads.js";
+import { AttachmentTray, acceptDrops } from "./uploads.js";
 import { ImageViewer } from "./viewer.js";
 import { TypingNotifier, TypingTracker } from "./typing.js";
 import { ProfileDialog } from "./profile.js";
@@ -79,7 +79,7 @@ function main() {
   const save = isDesktop ? saveDownload : null;
 
   // The caller's own user object; the profile dialog updates it in place.
-  const me = { id: meId, username: "", profile_pic: null, about: null };
+  const me = { id: meId, username: "", display_name: null, profile_pic: null, about: null };
   const drafts = new Map(); // conversation key -> unsent text
   const people = new People(meId);
   const store = new Conversations(meId);
@@ -140,6 +140,7 @@ function main() {
         if (drafts.has(draftKey)) drafts.set(keyOf(c), drafts.get(draftKey));
         drafts.delete(draftKey);
         replyPreview.rekey(draftKey, keyOf(c));
+        tray.rekey(draftKey, keyOf(c));
         sessionStorage.setItem(LAST_OPEN_KEY, keyOf(c));
         setViewing({ conversationId: c.conversation_id, peerId: c.user_id });
         if (store.has(c.conversation_id)) sidebar.select(c.conversation_id);
@@ -157,12 +158,20 @@ function main() {
   const typingIn = new TypingTracker((key) => {
     if (conversation.current && keyOf(conversation.current) === key) renderTyping();
   });
-  const uploader = new Uploader((msg) => {
-    conversation.add(msg);
-    applyMessage(msg, true);
-  }, (text) => notify(text, 8000));
+  const tray = new AttachmentTray({
+    root: byId("attachments"),
+    list: byId("attachment-list"),
+    status: byId("attachments-status"),
+    onSent: (msg) => {
+      conversation.add(msg);
+      applyMessage(msg, true);
+    },
+    onChange: () => composer.captioning(tray.ready > 0),
+    onError: (text) => notify(text, 8000),
+    focusComposer: () => composer.focus(),
+  });
   const replyPreview = new ReplyPreview(byId("reply-preview"), byId("message-input"),
-    (userId) => (userId === meId ? "yourself" : people.get(userId)?.username ?? "someone"), () => composer.focus());
+    (userId) => (userId === meId ? "yourself" : people.displayName(userId)), () => composer.focus());
   const reactionPicker = new ReactionPicker(byId("message-scroll"));
   const mentionList = new MentionAutocomplete(byId("message-input"), byId("mention-list"), mentionCandidates);
   const composer = new Composer({
@@ -170,8 +179,8 @@ function main() {
     input: byId("message-input"),
     attachButton: byId("attach-button"),
     fileInput: byId("file-input"),
-    onSend: sendText,
-    onFiles: sendFiles,
+    onSend: send,
+    onFiles: addFiles,
     onError: (text) => notify(text, 8000),
     onTyping: () => {
       const c = conversation.current;
@@ -181,7 +190,7 @@ function main() {
     interceptKey: (event) => mentionList.handleKey(event),
   });
   composer.setEnabled(false);
-  acceptDrops(els.chat, () => conversation.current !== null && removedFrom === null, sendFiles);
+  acceptDrops(els.chat, () => conversation.current !== null && removedFrom === null, addFiles);
 
   const profile = new ProfileDialog(me, renderMe);
   const password = new PasswordDialog((text) => notify(text));
@@ -208,9 +217,15 @@ function main() {
     onLeft: (id) => forget(id),
   });
 
-  people.onChange((userId) => {
+  people.onChange((userId, renamed) => {
     const c = conversation.current;
     if (userId === null || (c && c.kind === "direct" && c.user_id === userId)) renderHeader();
+    if (renamed) {
+      conversation.renamed(userId);
+      renderTyping();
+      mentionList.refresh();
+      if (c) replyPreview.show(keyOf(c)); // "Replying to …" says the new name
+    }
     if (userId === meId || userId === null) {
       const mine = people.me;
       if (mine) Object.assign(me, mine);
@@ -255,7 +270,7 @@ function main() {
   // --- rendering -----------------------------------------------------------
 
   function renderMe() {
-    els.meName.textContent = me.username;
+    els.meName.textContent = nameOf(me);
     setAvatar(els.meAvatar, me.profile_pic);
   }
 
@@ -274,11 +289,13 @@ function main() {
   }
 
   /**
-   * Settings and levels changed while the socket was down: their frames
-   * are not in the event log, so a reconnect asks for them again.
+   * Settings, levels and profiles (names, pictures) changed while the
+   * socket was down: their frames are not in the event log, so a reconnect
+   * asks for them again.
    */
-  function reloadNotifications() {
+  function reloadUnlogged() {
     api.settings().then(applySettings).catch(() => {});
+    loader.people().catch(() => {});
     api.conversations().then((list) => {
       for (const c of list ?? []) store.setNotify(c.conversation_id, c.notify);
     }).catch(() => {});
@@ -342,6 +359,7 @@ function main() {
       conversation.open(c);
       composer.value = drafts.get(keyOf(c)) ?? "";
       replyPreview.show(keyOf(c));
+      tray.show(keyOf(c));
       sessionStorage.setItem(LAST_OPEN_KEY, keyOf(c));
       setViewing({ conversationId: c.conversation_id ?? null, peerId: c.kind === "direct" ? c.user_id : null });
       if (c.conversation_id !== null && c.conversation_id !== undefined) refreshOpenDetail();
@@ -386,6 +404,7 @@ function main() {
     typingOut.stop();
     mentionList.close();
     replyPreview.show(null);
+    tray.show(null);
     conversation.close();
     removedFrom = null;
     sidebar.select(null);
@@ -405,9 +424,15 @@ function main() {
     if (conversation.current?.conversation_id === id) closeConversation();
   }
 
-  function sendText(text) {
+  /**
+   * Send: the files in the tray, if any, each a message, then the text as
+   * their caption (uploads.js); otherwise the text. False leaves the box as it is.
+   */
+  function send(text) {
     const c = conversation.current;
     if (!c || removedFrom !== null) return false;
+    const withFiles = tray.ready > 0;
+    if (!text && !withFiles) return false;
     // The server's limit (MAX_MESSAGE_CHARS), checked here so the text stays
     // in the box to be shortened instead of failing.
     if ([...text].length > MAX_MESSAGE_CHARS) {
@@ -416,16 +441,27 @@ function main() {
     }
     // What is sent goes at the end: back there if the view is far up the history.
     conversation.toLatest();
-    // Shown at once; without a connection it waits and goes by itself.
-    outbox.send({
+    // Shown at once; without a connection it waits and goes by itself. A
+    // file cannot reply: the caption carries the reply, and without one
+    // the reply stays for the next message.
+    const quote = replyPreview.quote;
+    const post = text ? () => outbox.send({
       conversationId: c.conversation_id ?? null,
       receiverId: c.kind === "direct" ? c.user_id : null,
       kind: c.kind,
-    }, text, replyPreview.quote);
-    replyPreview.cancel();
+    }, text, quote) : null;
+    if (withFiles) tray.send(uploadTarget(c), post);
+    else post();
+    if (text) replyPreview.cancel();
     typingOut.stop();
     drafts.delete(keyOf(c));
     return true;
+  }
+
+  /** Where a file for this conversation is uploaded to. */
+  function uploadTarget(c) {
+    return c.conversation_id !== null && c.conversation_id !== undefined
+      ? { conversationId: c.conversation_id } : { receiverId: c.user_id };
   }
 
   function startReply(msg) {
@@ -445,10 +481,10 @@ function main() {
     if (!c || removedFrom !== null) return [];
     const ids = openMembers ?? (c.kind === "direct" ? [c.user_id] : []);
     const candidates = ids.filter((id) => id !== meId).map((id) => people.get(id)).filter(Boolean)
-      .sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" }))
-      .map((user) => ({ name: user.username, detail: "" }));
+      .sort((a, b) => nameOf(a).localeCompare(nameOf(b), undefined, { sensitivity: "base" }))
+      .map((user) => ({ name: user.username, label: user.display_name || null, detail: "" }));
     if (c.kind !== "direct" && (c.role === "admin" || (c.member_count ?? 0) <= ROOM_MENTION_MAX_MEMBERS)) {
-      candidates.push({ name: "room", detail: "everyone here" });
+      candidates.push({ name: "room", label: null, detail: "everyone here" });
     }
     return candidates;
   }
@@ -460,17 +496,17 @@ function main() {
     if (replyPreview.dropTarget(messageId)) notify("The message you were replying to was deleted.");
   }
 
-  function sendFiles(files) {
-    const c = conversation.current;
-    if (!c || removedFrom !== null) return;
-    uploader.add(c.conversation_id !== null && c.conversation_id !== undefined
-      ? { conversationId: c.conversation_id } : { receiverId: c.user_id }, files);
+  /** Files attached, dropped or pasted: into the tray, to go with the next Send. */
+  function addFiles(files) {
+    if (!conversation.current || removedFrom !== null) return;
+    tray.add(files);
+    composer.focus();
   }
 
   async function deleteMessage(c, msg) {
     const mine = msg.sender_id === meId;
     const sure = await confirmAction(mine ? "Delete this message for everyone?"
-      : `Delete this message from ${people.get(msg.sender_id)?.username ?? "someone"} for everyone?`, "Delete");
+      : `Delete this message from ${people.name(msg.sender_id)} for everyone?`, "Delete");
     if (!sure) return;
     try {
       await api.deleteMessage(c.conversation_id, msg.id);
@@ -535,7 +571,7 @@ function main() {
     if (msg.notice) onNotice(msg);
     else if (fromOther) {
       const c = store.get(msg.conversation_id);
-      alerts.message(msg, people.get(msg.sender_id)?.username ?? "Someone",
+      alerts.message(msg, people.displayName(msg.sender_id),
         c && c.kind !== "direct" ? conversationName(c, people, meId) : null);
     }
   }
@@ -632,7 +668,7 @@ function main() {
   });
 
   socket.on("user_updated", (frame) => {
-    const fields = { profile_pic: frame.profile_pic ?? null, about: frame.about ?? null };
+    const fields = { profile_pic: frame.profile_pic ?? null, about: frame.about ?? null, display_name: frame.display_name ?? null };
     if (frame.user_id === meId) {
       Object.assign(me, fields); // e.g. changed in another tab
       people.update(meId, fields);
@@ -661,7 +697,7 @@ function main() {
   socket.onStatus((state) => {
     connection.update(state);
     if (state === "open") {
-      if (wasOpen) reloadNotifications();
+      if (wasOpen) reloadUnlogged();
       wasOpen = true;
       outbox.socketUp(); // same client_id: a message stored before the drop is not stored again
     } else if (state === "closed") {

@@ -1,8 +1,9 @@
 // The message box: Enter sends, Shift+Enter adds a line, ↑ in the empty box
 // edits one's last message, the box grows with its text (keys go first to
 // `interceptKey`: the list of names "@" opens, mentions.js); the attach button
-// opens a file picker (through desktop.js: the OS dialog in the app) and
-// files pasted into the box are sent as files.
+// opens a file picker (through desktop.js: the OS dialog in the app), and it
+// and files pasted into the box hand files to the page (the tray above the
+// box, uploads.js), whose caption the text then is.
 
 import { bindFilePicker } from "./desktop.js";
 
@@ -13,10 +14,12 @@ export class Composer {
   #input;
   #attach;
   #send;
+  #placeholder;
 
   /**
    * @param {object} o
-   * @param {(text: string) => boolean} o.onSend true if sent; the box is cleared only then
+   * @param {(text: string) => boolean} o.onSend true if sent; the box is cleared only then. The
+   *   text may be empty: files waiting in the tray go without a caption.
    * @param {(files: Array<File|PickedFile>) => void} o.onFiles
    * @param {(text: string) => void} o.onError the file picker failed
    * @param {() => void} o.onTyping
@@ -29,6 +32,7 @@ export class Composer {
     this.#input = input;
     this.#attach = attachButton;
     this.#send = onSend;
+    this.#placeholder = input.placeholder;
 
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -82,15 +86,18 @@ export class Composer {
     this.#input.focus();
   }
 
+  /** Files wait to be sent: the box asks for their caption. */
+  captioning(on) {
+    this.#input.placeholder = on ? "Add a caption, or just send…" : this.#placeholder;
+  }
+
   clear() {
     this.#input.value = "";
     this.#fit();
   }
 
   #submit() {
-    const text = this.#input.value.trim();
-    if (!text) return;
-    if (this.#send(text)) this.clear();
+    if (this.#send(this.#input.value.trim())) this.clear();
   }
 
   #fit() {

@@ -34,6 +34,15 @@ export function el(tag, options = {}, ...children) {
   return node;
 }
 
+/**
+ * A person's name in a list to choose from: the name shown and, beside a
+ * display name, "@username" (people.js nameOf, handleOf).
+ */
+export function personName(name, handle) {
+  return el("span", { className: "person-name" },
+    name, handle ? el("span", { className: "person-handle", text: ` ${handle}` }) : null);
+}
+
 /** Point an <img> at a user's picture, falling back to the default avatar
  *  if the file is gone (deleted upload, server moved). */
 export function setAvatar(img, profilePic) {

@@ -45,7 +45,7 @@ export class ChatHeader {
 
   /** @param {number[]} typists user ids typing in the open conversation */
   typing(typists) {
-    const names = typists.map((id) => this.#people.get(id)?.username ?? "Someone");
+    const names = typists.map((id) => this.#people.displayName(id));
     this.#els.typing.textContent = names.length === 0 ? ""
       : names.length === 1 ? `${names[0]} is typing…`
         : names.length === 2 ? `${names[0]} and ${names[1]} are typing…`
@@ -54,7 +54,7 @@ export class ChatHeader {
 
   /** A screen reader hears a new message in the open conversation. */
   announce(msg) {
-    const who = this.#people.get(msg.sender_id)?.username ?? "Someone";
+    const who = this.#people.displayName(msg.sender_id);
     this.#els.announcer.textContent = `${who}: ${previewText(msg, (id) => this.#people.name(id))}`;
   }
 }

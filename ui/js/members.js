@@ -5,8 +5,9 @@
 // when one arrives while it is open.
 
 import { api } from "./api.js";
-import { byId, el, setAvatar, showMessage } from "./dom.js";
+import { byId, el, personName, setAvatar, showMessage } from "./dom.js";
 import { confirmAction } from "./confirm.js";
+import { handleOf, nameOf } from "./people.js";
 
 export class MembersDialog {
   #dialog = byId("members-dialog");
@@ -102,13 +103,15 @@ export class MembersDialog {
     const inside = new Set(members.map((m) => m.user_id));
     const outside = this.#people.others().filter((u) => !inside.has(u.id));
     this.#addForm.hidden = !admin || outside.length === 0;
-    this.#addSelect.replaceChildren(...outside.map((u) => el("option", { text: u.username, attrs: { value: u.id } })));
+    this.#addSelect.replaceChildren(...outside.map((u) => el("option", {
+      text: handleOf(u) ? `${nameOf(u)} (${handleOf(u)})` : nameOf(u), attrs: { value: u.id },
+    })));
   }
 
   #row(member, admin) {
     const user = this.#people.get(member.user_id);
     const self = member.user_id === this.#meId;
-    const name = user?.username ?? "someone";
+    const name = user ? nameOf(user) : "someone";
     const img = el("img", { className: "avatar", attrs: { alt: "", width: 32, height: 32 } });
     setAvatar(img, user?.profile_pic ?? null);
     const actions = [];
@@ -129,7 +132,7 @@ export class MembersDialog {
     return el("li", { className: "member", dataset: { userId: member.user_id, role: member.role } },
       img,
       el("span", { className: "person-text" },
-        el("span", { className: "person-name", text: self ? `${name} (you)` : name }),
+        personName(self ? `${name} (you)` : name, user ? handleOf(user) : null),
         el("span", { className: "person-status", text: member.role === "admin" ? "Admin" : "Member" })),
       el("span", { className: "member-actions" }, ...actions));
   }

@@ -1,7 +1,9 @@
 // Mentions (docs/protocol.md, Mentions). In the composer, "@" opens a list
-// of whom the open conversation can mention, filtered by what follows it;
-// ↑/↓ move, Enter or Tab puts "@name " in the text, Escape closes, and the
-// mouse works too. The message box is the combobox that owns the list
+// of whom the open conversation can mention, filtered by what follows it
+// (a username, or a display name: "@oka" finds Ms Okafor), each shown as
+// "Display Name @username"; ↑/↓ move, Enter or Tab puts "@username " in
+// the text (mentions are by username), Escape closes, and the mouse works
+// too. The message box is the combobox that owns the list
 // (aria-controls, aria-expanded, aria-activedescendant), so focus stays in
 // the text while choosing.
 //
@@ -22,18 +24,34 @@ export function mentionsMe(msg, meId) {
   return Boolean(msg.mentions_room) || (msg.mentions ?? []).includes(meId);
 }
 
+/**
+ * How well names match what was typed (lower case): 0 one of them, or a
+ * word in one, starts with it; 1 one contains it; null no match.
+ */
+function matchRank(names, query) {
+  let rank = null;
+  for (const name of names) {
+    const lower = name?.toLowerCase();
+    if (!lower?.includes(query)) continue;
+    if (lower.split(/\s+/).some((word) => word.startsWith(query))) return 0;
+    rank = 1;
+  }
+  return rank;
+}
+
 export class MentionAutocomplete {
   #input;
   #list;
   #candidates;
-  #shown = []; // [{ name, detail }]
+  #shown = []; // [{ name, label, detail }]
   #selected = 0;
   #start = -1; // where the "@" being completed is in the text
 
   /**
    * @param {HTMLTextAreaElement} input the message box (role="combobox" in the page)
    * @param {HTMLElement} list its listbox
-   * @param {() => Array<{ name: string, detail: string }>} candidates who can be mentioned now, in order
+   * @param {() => Array<{ name: string, label: string|null, detail: string }>} candidates who can be
+   *   mentioned now, in order: `name` is what "@" completes to, `label` a display name shown before it
    */
   constructor(input, list, candidates) {
     this.#input = input;
@@ -94,8 +112,8 @@ export class MentionAutocomplete {
     const query = match[1].toLowerCase();
     const ranked = [];
     for (const candidate of this.#candidates()) {
-      const at = candidate.name.toLowerCase().indexOf(query);
-      if (at >= 0) ranked.push({ ...candidate, rank: at === 0 ? 0 : 1 });
+      const rank = matchRank([candidate.name, candidate.label], query);
+      if (rank !== null) ranked.push({ ...candidate, rank });
     }
     // Stable: within a rank the caller's order stands.
     ranked.sort((a, b) => a.rank - b.rank);
@@ -114,6 +132,7 @@ export class MentionAutocomplete {
         click: () => this.#choose(i),
       },
     },
+    candidate.label ? el("span", { className: "mention-label", text: candidate.label }) : null,
     el("span", { className: "mention-name", text: `@${candidate.name}` }),
     candidate.detail ? el("span", { className: "mention-detail", text: candidate.detail }) : null)));
     this.#list.hidden = false;

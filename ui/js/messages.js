@@ -27,7 +27,7 @@ import { api } from "./api.js";
 import { el } from "./dom.js";
 import { formatDay, parseTimestamp, sameDay } from "./format.js";
 import {
-  buildMessage, buildOutgoing, fillBody, setQuote, setReactions, setReceipt, setText, updateOutgoing,
+  buildMessage, buildOutgoing, fillBody, setNames, setQuote, setReactions, setReceipt, setText, updateOutgoing,
 } from "./bubbles.js";
 import { belongs } from "./outbox.js";
 import { ListNavigator } from "./listnav.js";
@@ -43,6 +43,12 @@ const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 400; // start fetching older (newer) messages this close to the top (bottom)
 const HIGHLIGHT_MS = 2000; // how long a message jumped to stays marked
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this sit together
+
+/** Whether an entry shows a user's name: as its sender, a notice's subject, the quoted sender or a reactor. */
+function namesUser(msg, userId) {
+  return msg.sender_id === userId || msg.notice?.user_id === userId || msg.reply_to?.sender_id === userId
+    || (msg.reactions ?? []).some((r) => r.user_ids.includes(userId));
+}
 
 export class Conversation {
   #listEl;
@@ -130,7 +136,7 @@ export class Conversation {
       admin: c.kind !== "direct" && c.role === "admin",
       kind: msg.file_path || msg.file_name ? "file" : "text",
       conversation: c,
-      senderName: this.#people.get(msg.sender_id)?.username ?? "Someone",
+      senderName: this.#people.displayName(msg.sender_id),
       li: view.li,
     };
   }
@@ -395,6 +401,13 @@ export class Conversation {
     }
   }
 
+  /** Someone's display name changed (null: anyone's may have): redraw where it shows. */
+  renamed(userId) {
+    const ctx = this.#ctx();
+    for (const view of this.#items.values()) if (userId === null || namesUser(view.msg, userId)) setNames(view, ctx);
+    this.refreshReceipts(); // "Seen by" lists names
+  }
+
   /**
    * Re-draw the receipts under our messages: all of them, or (a position
    * moved) only those with ids in `range` ({after, upTo}), so a stream of
@@ -431,6 +444,9 @@ export class Conversation {
       return;
     }
     if (item.state === "sent") {
+      // What was stored before it and waits for the next frame goes above
+      // it first (the files a caption follows).
+      this.#drawLive();
       this.#outgoing.delete(item);
       const msg = item.message;
       if (!view || this.#items.has(msg.id) || this.#live?.has(msg.id)) {
@@ -476,10 +492,11 @@ export class Conversation {
     return {
       meId: this.#meId,
       showSender: c && c.kind !== "direct",
-      senderName: (id) => this.#people.get(id)?.username ?? "Someone",
-      quoteSender: (id) => (id === this.#meId ? "You" : this.#people.get(id)?.username ?? "Someone"),
+      senderName: (id) => this.#people.displayName(id),
+      quoteSender: (id) => (id === this.#meId ? "You" : this.#people.displayName(id)),
+      // What "@name" in a message's text is matched against: mentions are by username.
       username: (id) => this.#people.get(id)?.username ?? null,
-      reactorName: (id) => this.#people.get(id)?.username ?? "someone",
+      reactorName: (id) => this.#people.name(id),
       noticeName: (id) => this.#people.name(id),
       actions: (view) => this.#actionsFor(view),
       onView: this.#cb.onView,

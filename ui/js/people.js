@@ -1,7 +1,30 @@
 // Everyone registered on the server (GET /users), kept current by
 // `presence` and `user_updated` frames. No DOM: the sidebar, the headers,
 // the pickers and notices ask this directory for names, pictures and
-// presence. Listeners hear the id of each user that changed (null: many).
+// presence. Listeners hear the id of each user that changed (null: many),
+// and whether a name may have changed, so that what only shows names (a
+// long message list) is not redrawn for every presence change.
+//
+// The name shown for a person is `nameOf(user)`: their display name, or
+// their username where they set none. Their username stays what they log
+// in with and are @mentioned by, and is shown beside the display name
+// where one chooses a person (pickers, the list of names to mention).
+
+/** The name to show for a user object: their display name, else their username. */
+export function nameOf(user) {
+  return user.display_name || user.username;
+}
+
+/** Whether a user's display name or username contains `text` (lower case, trimmed; "" matches all). */
+export function nameMatches(user, text) {
+  return !text || [user.display_name, user.username]
+    .some((name) => typeof name === "string" && name.toLocaleLowerCase().includes(text));
+}
+
+/** "@alice", shown beside a display name; null for someone with none (their username shows already). */
+export function handleOf(user) {
+  return user.display_name ? `@${user.username}` : null;
+}
 
 export class People {
   #meId;
@@ -12,7 +35,7 @@ export class People {
     this.#meId = meId;
   }
 
-  /** @param {(userId: number|null) => void} listener */
+  /** @param {(userId: number|null, renamed: boolean) => void} listener */
   onChange(listener) {
     this.#listeners.push(listener);
   }
@@ -25,29 +48,38 @@ export class People {
     return this.#users.get(this.#meId) ?? null;
   }
 
-  /** A display name; "someone" for an id we do not know (yet). */
-  name(id) {
-    if (id === this.#meId) return "you";
-    return this.#users.get(id)?.username ?? "someone";
+  /** The name to show for someone, to label what they did; "Someone" for an id we do not know (yet). */
+  displayName(id) {
+    const user = this.#users.get(id);
+    return user ? nameOf(user) : "Someone";
   }
 
-  /** Everyone but the caller, by name. */
+  /** Someone's name inside a sentence: "you" for the caller, "someone" for an id we do not know. */
+  name(id) {
+    if (id === this.#meId) return "you";
+    const user = this.#users.get(id);
+    return user ? nameOf(user) : "someone";
+  }
+
+  /** Everyone but the caller, by the names shown. */
   others() {
     return [...this.#users.values()]
       .filter((u) => u.id !== this.#meId)
-      .sort((a, b) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" }));
+      .sort((a, b) => nameOf(a).localeCompare(nameOf(b), undefined, { sensitivity: "base" }));
   }
 
   /** Replace the directory with a fresh GET /users result. */
   set(list) {
     const fresh = new Map();
+    let renamed = false; // someone new (shown as "someone" until now), or a display name changed
     for (const user of list) {
       // Keep the same object, so holders of it (an open user dialog) see changes.
       const known = this.#users.get(user.id);
+      if (!known || (known.display_name ?? null) !== (user.display_name ?? null)) renamed = true;
       fresh.set(user.id, known ? Object.assign(known, user) : { ...user });
     }
     this.#users = fresh;
-    this.#emit(null);
+    this.#emit(null, renamed);
   }
 
   /** Apply a presence frame; false if the user is unknown (a new account). */
@@ -56,7 +88,7 @@ export class People {
     if (!user) return false;
     user.is_online = isOnline ? 1 : 0;
     if (lastSeen !== undefined && lastSeen !== null) user.last_seen = lastSeen;
-    this.#emit(userId);
+    this.#emit(userId, false);
     return true;
   }
 
@@ -64,12 +96,13 @@ export class People {
   update(userId, fields) {
     const user = this.#users.get(userId);
     if (!user) return false;
+    const before = user.display_name ?? null;
     Object.assign(user, fields);
-    this.#emit(userId);
+    this.#emit(userId, (user.display_name ?? null) !== before);
     return true;
   }
 
-  #emit(userId) {
-    for (const listener of this.#listeners) listener(userId);
+  #emit(userId, renamed) {
+    for (const listener of this.#listeners) listener(userId, renamed);
   }
 }

@@ -3,8 +3,9 @@
 // there is none yet). The sidebar lists conversations only, so this is how
 // anyone else is reached. Enter in the find box picks the first match.
 
-import { byId, el, setAvatar } from "./dom.js";
+import { byId, el, personName, setAvatar } from "./dom.js";
 import { formatPresence } from "./format.js";
+import { handleOf, nameMatches, nameOf } from "./people.js";
 
 export class NewMessagePicker {
   #dialog = byId("new-message-dialog");
@@ -45,7 +46,7 @@ export class NewMessagePicker {
     const text = this.#filter.value.trim().toLocaleLowerCase();
     const me = this.#people.me;
     const everyone = [...this.#people.others(), ...(me ? [me] : [])];
-    const shown = everyone.filter((u) => !text || u.username.toLocaleLowerCase().includes(text));
+    const shown = everyone.filter((u) => nameMatches(u, text));
     this.#list.replaceChildren(...shown.map((user) => this.#row(user)));
     this.#empty.hidden = shown.length > 0;
   }
@@ -55,9 +56,11 @@ export class NewMessagePicker {
     const img = el("img", { className: "avatar", attrs: { alt: "", width: 32, height: 32 } });
     setAvatar(img, user.profile_pic);
     const status = self ? "Notes to self" : formatPresence(user.is_online, user.last_seen);
+    const name = self ? `${nameOf(user)} (you)` : nameOf(user);
+    const handle = handleOf(user);
     const button = el("button", {
       className: "person",
-      attrs: { type: "button", "aria-label": `${user.username}${self ? " (you)" : ""}, ${status}` },
+      attrs: { type: "button", "aria-label": `${name}${handle ? ` ${handle}` : ""}, ${status}` },
       on: {
         click: () => {
           this.#dialog.close();
@@ -67,7 +70,7 @@ export class NewMessagePicker {
     },
     img,
     el("span", { className: "person-text" },
-      el("span", { className: "person-name", text: self ? `${user.username} (you)` : user.username }),
+      personName(name, handle),
       el("span", { className: "person-status", text: status })));
     button.classList.toggle("online", Boolean(user.is_online) && !self);
     return el("li", { dataset: { userId: user.id } }, button);

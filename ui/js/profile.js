@@ -1,7 +1,8 @@
 // The profile dialog: change one's picture (previewed before it is saved) or
-// remove it, and edit "About". The server announces each change to everyone
-// with a user_updated event, which is how other pages (and our other tabs)
-// learn of it.
+// remove it, set the display name shown instead of one's username (which
+// stays for logging in and @mentions), and edit "About". The server
+// announces each change to everyone with a user_updated event, which is how
+// other pages (and our other tabs) learn of it.
 
 import { api, ApiError } from "./api.js";
 import { byId, setAvatar, showMessage } from "./dom.js";
@@ -18,6 +19,8 @@ export class ProfileDialog {
   #preview = byId("profile-preview");
   #saveButton = byId("profile-save");
   #cancelButton = byId("profile-cancel");
+  #nameForm = byId("display-name-form");
+  #displayName = byId("display-name-input");
   #aboutForm = byId("about-form");
   #about = byId("about-input");
   #status = byId("profile-status");
@@ -40,6 +43,10 @@ export class ProfileDialog {
       this.#changeButton.focus();
     });
     this.#removeButton.addEventListener("click", () => this.#remove());
+    this.#nameForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.#saveName();
+    });
     this.#aboutForm.addEventListener("submit", (event) => {
       event.preventDefault();
       this.#saveAbout();
@@ -53,6 +60,8 @@ export class ProfileDialog {
   open() {
     this.#discard();
     this.render();
+    this.#displayName.value = this.#me.display_name ?? "";
+    this.#displayName.removeAttribute("aria-invalid");
     this.#about.value = this.#me.about ?? "";
     this.#report("", "");
     this.#dialog.showModal();
@@ -122,6 +131,22 @@ export class ProfileDialog {
     });
   }
 
+  async #saveName() {
+    const name = this.#displayName.value.trim();
+    this.#displayName.removeAttribute("aria-invalid");
+    const saved = await this.#run("Saving…", async () => {
+      await api.updateDisplayName(name);
+      this.#me.display_name = name || null;
+      this.#displayName.value = name;
+      return name ? "Display name saved." : "Display name removed: your username shows.";
+    });
+    // The server's words (too long, control characters) are shown; the field is what they are about.
+    if (!saved) {
+      this.#displayName.setAttribute("aria-invalid", "true");
+      this.#displayName.focus();
+    }
+  }
+
   async #saveAbout() {
     const about = this.#about.value.trim();
     await this.#run("Saving…", async () => {
@@ -131,18 +156,20 @@ export class ProfileDialog {
     });
   }
 
-  /** Run one change with the dialog's controls disabled, then report. */
+  /** Run one change with the dialog's controls disabled, then report; true if it was made. */
   async #run(busyText, change) {
     const controls = [this.#changeButton, this.#removeButton, this.#saveButton, this.#cancelButton,
-      ...this.#aboutForm.elements];
+      ...this.#nameForm.elements, ...this.#aboutForm.elements];
     for (const c of controls) c.disabled = true;
     this.#report(busyText, "");
     try {
       this.#report(await change(), "");
       this.#onChange(this.#me);
+      return true;
     } catch (err) {
       const text = err instanceof ApiError && err.status === 415 ? "That file is not an image we can use." : err.message;
       this.#report("", text);
+      return false;
     } finally {
       for (const c of controls) c.disabled = false;
       this.#removeButton.disabled = !this.#me.profile_pic;

@@ -86,7 +86,7 @@ export class Receipts {
     const names = [];
     for (const [id, m] of this.#members) {
       if (id === this.#meId || id === msg.sender_id) continue;
-      if (m.read !== null && m.read >= msg.id) names.push(this.#people.get(id)?.username ?? "someone");
+      if (m.read !== null && m.read >= msg.id) names.push(this.#people.name(id));
     }
     names.sort((a, b) => a.localeCompare(b));
     if (!names.length) return { state: "sent", text: "", label: "Sent", title: "Sent" };

@@ -3,7 +3,8 @@
 // of open rooms (GET /rooms) to open or join.
 
 import { api } from "./api.js";
-import { byId, el, setAvatar, showMessage } from "./dom.js";
+import { byId, el, personName, setAvatar, showMessage } from "./dom.js";
+import { handleOf, nameMatches, nameOf } from "./people.js";
 
 export class CreateDialog {
   #dialog = byId("create-dialog");
@@ -46,7 +47,7 @@ export class CreateDialog {
   #render() {
     const text = this.#filter.value.trim().toLocaleLowerCase();
     const rows = this.#people.others()
-      .filter((u) => this.#chosen.has(u.id) || !text || u.username.toLocaleLowerCase().includes(text))
+      .filter((u) => this.#chosen.has(u.id) || nameMatches(u, text))
       .map((user) => {
         const box = el("input", { attrs: { type: "checkbox", value: user.id } });
         box.checked = this.#chosen.has(user.id);
@@ -57,7 +58,7 @@ export class CreateDialog {
         const img = el("img", { className: "avatar", attrs: { alt: "", width: 28, height: 28 } });
         setAvatar(img, user.profile_pic);
         return el("li", { dataset: { userId: user.id } },
-          el("label", { className: "check person" }, box, img, el("span", { className: "person-name", text: user.username })));
+          el("label", { className: "check person" }, box, img, personName(nameOf(user), handleOf(user))));
       });
     this.#list.replaceChildren(...rows);
   }

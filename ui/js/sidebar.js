@@ -9,7 +9,8 @@
 
 import { el, setAvatar } from "./dom.js";
 import { formatPresence, formatShort, parseTimestamp } from "./format.js";
-import { previewText } from "./notices.js";
+import { noticeSubject, previewText } from "./notices.js";
+import { nameMatches } from "./people.js";
 
 const TITLE = "ChatterBox";
 
@@ -17,8 +18,24 @@ const TITLE = "ChatterBox";
 export function conversationName(c, people, meId) {
   if (!c) return "";
   if (c.kind !== "direct") return c.title ?? "Untitled";
-  if (c.user_id === meId) return `${people.get(meId)?.username ?? "You"} (notes to self)`;
-  return people.get(c.user_id)?.username ?? "Someone";
+  if (c.user_id === meId) return `${people.get(meId) ? people.displayName(meId) : "You"} (notes to self)`;
+  return people.displayName(c.user_id);
+}
+
+/**
+ * Whether a conversation is found by `text` (lower case): by the name
+ * shown, and a direct one also by the other person's username.
+ */
+export function conversationMatches(c, people, meId, text) {
+  if (conversationName(c, people, meId).toLocaleLowerCase().includes(text)) return true;
+  const user = c.kind === "direct" ? people.get(c.user_id) : null;
+  return user !== null && nameMatches(user, text);
+}
+
+/** Whether a row draws `userId`'s name: the person of a direct conversation, or the last message's sender or subject. */
+function showsName(c, row, userId) {
+  const last = c?.last_message;
+  return row.userId === userId || (Boolean(last) && (last.sender_id === userId || (last.notice && noticeSubject(last) === userId)));
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -60,9 +77,14 @@ export class Sidebar {
     this.#meId = meId;
     this.#onSelect = onSelect;
     store.onChange((id) => (id === null ? this.#renderAll() : this.#renderOne(id)));
-    people.onChange((userId) => {
-      for (const [id, row] of this.#rows) if (userId === null || row.userId === userId) this.#refresh(id);
-      if (userId === null) this.#order();
+    people.onChange((userId, renamed) => {
+      for (const [id, row] of this.#rows) {
+        // A presence change shows only on the person's own row.
+        if (userId === null || (renamed ? showsName(this.#store.get(id), row, userId) : row.userId === userId)) {
+          this.#refresh(id);
+        }
+      }
+      if (renamed) this.#order(); // ties are ordered by name, and the filter matches names
     });
     // Up and Down move between rows (both lists, as one), Home and End to the ends.
     for (const list of [roomList, directList]) list.addEventListener("keydown", (e) => this.#onKey(e));
@@ -79,7 +101,7 @@ export class Sidebar {
     if (id !== null) this.#refresh(id);
   }
 
-  /** Show only conversations whose name contains the text (case-insensitive). */
+  /** Show only conversations whose name (or the other person's username) contains the text, in any case. */
   filter(text) {
     this.#filter = text.trim().toLocaleLowerCase();
     this.#applyFilter();
@@ -221,7 +243,7 @@ export class Sidebar {
     if (date) row.time.setAttribute("datetime", date.toISOString());
     let preview = previewText(last, (uid) => this.#people.name(uid));
     if (last && !last.notice && c.kind !== "direct") {
-      preview = `${last.sender_id === this.#meId ? "You" : this.#people.get(last.sender_id)?.username ?? "Someone"}: ${preview}`;
+      preview = `${last.sender_id === this.#meId ? "You" : this.#people.displayName(last.sender_id)}: ${preview}`;
     } else if (last && !last.notice && last.sender_id === this.#meId && c.user_id !== this.#meId) {
       preview = `You: ${preview}`;
     }
@@ -270,8 +292,7 @@ export class Sidebar {
     let shown = 0;
     for (const [id, row] of this.#rows) {
       const c = this.#store.get(id);
-      const match = !this.#filter
-        || conversationName(c, this.#people, this.#meId).toLocaleLowerCase().includes(this.#filter);
+      const match = !this.#filter || conversationMatches(c, this.#people, this.#meId, this.#filter);
       row.li.hidden = !match;
       if (match) shown += 1;
     }

@@ -6,6 +6,7 @@
 // dialog's own) closes.
 
 import { byId, el } from "./dom.js";
+import { handleOf, nameOf } from "./people.js";
 import { conversationName } from "./sidebar.js";
 
 const MAX_SHOWN = 50;
@@ -73,11 +74,21 @@ export class QuickSwitcher {
     this.#dialog.close();
   }
 
-  /** Everything that can be opened: conversations, then people who have none with the caller. */
+  /**
+   * Everything that can be opened: conversations, then people who have none
+   * with the caller. A person is found by their display name or username
+   * (`also`); beside a display name, their username shows too.
+   */
   #candidates() {
+    const handle = (userId) => {
+      const user = this.#people.get(userId);
+      return user ? handleOf(user) : null;
+    };
     const entries = this.#store.all().map((c) => ({
       key: `c${c.conversation_id}`,
       name: conversationName(c, this.#people, this.#meId),
+      also: c.kind === "direct" ? this.#people.get(c.user_id)?.username ?? "" : "",
+      handle: c.kind === "direct" ? handle(c.user_id) : null,
       what: c.kind === "room" ? "Room" : c.kind === "group" ? "Private group" : "Direct message",
       unread: c.unread ?? 0,
       activity: c.last_message?.id ?? 0,
@@ -88,7 +99,9 @@ export class QuickSwitcher {
       if (this.#store.directWith(user.id)) continue;
       entries.push({
         key: `u${user.id}`,
-        name: user.id === this.#meId ? `${user.username} (notes to self)` : user.username,
+        name: user.id === this.#meId ? `${nameOf(user)} (notes to self)` : nameOf(user),
+        also: user.username,
+        handle: handleOf(user),
         what: "Person",
         unread: 0,
         activity: -1, // after every conversation of the same rank
@@ -102,8 +115,9 @@ export class QuickSwitcher {
     const query = this.#input.value.trim().toLocaleLowerCase();
     const ranked = [];
     for (const entry of this.#candidates()) {
-      const rank = matchRank(entry.name.toLocaleLowerCase(), query);
-      if (rank !== null) ranked.push({ ...entry, rank });
+      const ranks = [entry.name, entry.also].map((name) => matchRank(name.toLocaleLowerCase(), query))
+        .filter((rank) => rank !== null);
+      if (ranks.length) ranked.push({ ...entry, rank: Math.min(...ranks) });
     }
     ranked.sort((a, b) => a.rank - b.rank || b.activity - a.activity || a.name.localeCompare(b.name));
     this.#shown = ranked.slice(0, MAX_SHOWN);
@@ -117,7 +131,10 @@ export class QuickSwitcher {
       },
     },
     el("span", { className: "switcher-name", text: entry.name }),
-    el("span", { className: "switcher-what", text: entry.unread ? `${entry.what}, ${entry.unread} unread` : entry.what }))));
+    el("span", {
+      className: "switcher-what",
+      text: `${entry.handle ? `${entry.handle} · ` : ""}${entry.what}${entry.unread ? `, ${entry.unread} unread` : ""}`,
+    }))));
     this.#empty.hidden = this.#shown.length > 0;
     this.#select(0);
   }
