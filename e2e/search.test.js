@@ -1,11 +1,11 @@
 // Searching messages: the Search button, Ctrl+Shift+F and "/" open a dialog
 // whose results follow the typing (one request once the typing pauses; a
-// late answer to older words dropped), with the words found marked, where
-// and when, and who said it by name; the filters (conversation, person,
-// dates, files only); "Load more"; a result far back in a long room opening
-// it there, marked, with its neighbours around it; nothing from a private
-// group one is not in, nor from a room after one left it; the keyboard
-// alone; and markup in a message shown as text.
+// late answer to older words dropped; a failure said in words), with the
+// words found marked, where and when, and who said it by name; the filters
+// (conversation, person, dates, files only); "Load more"; a result far back
+// in a long room opening it there, marked, with its neighbours around it;
+// nothing from a private group one is not in, nor from a room after one
+// left it; the keyboard alone; and markup in a message shown as text.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -161,6 +161,20 @@ test("an answer to older words that comes late is dropped", async () => {
   } finally {
     await page.unroute("**/search?*");
   }
+  await page.keyboard.press("Escape");
+});
+
+test("a search that cannot reach the server says so, and the next one works", async () => {
+  const { page } = alice;
+  await openSearch(page);
+  await page.route("**/search?*", (route) => route.abort("internetdisconnected"));
+  try {
+    await searchFor(page, "budget", "Could not search: Cannot reach the server. Check your connection.");
+    assert.equal(await page.locator("#search-results").isHidden(), true);
+  } finally {
+    await page.unroute("**/search?*");
+  }
+  await searchFor(page, "budget ready", "1 message found.");
   await page.keyboard.press("Escape");
 });
 
