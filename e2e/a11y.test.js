@@ -3,9 +3,9 @@
 // messages both ways with formatting and a link, file cards (a picture and
 // a document) on both sides, a room with several voices and a notice, a
 // reply's quote, reactions and a message mentioning the reader, the quick
-// switcher, a message's menu, the reaction picker, the list of names "@"
-// opens (one with a display name) and the tray of files to send (one
-// ready, one refused). Any serious or critical
+// switcher, the message search with results, a message's menu, the
+// reaction picker, the list of names "@" opens (one with a display name)
+// and the tray of files to send (one ready, one refused). Any serious or critical
 // violation fails, with axe's own words for what and where. Text contrast
 // is also measured directly where it was too low before: timestamps and
 // file sizes on one's own bubbles.
@@ -173,6 +173,13 @@ for (const scheme of ["light", "dark"]) {
     await page.getByRole("dialog", { name: "Go to a conversation" }).waitFor();
     await page.keyboard.type("b");
     await expectClean(page, "the quick switcher");
+    await page.keyboard.press("Escape");
+
+    await page.keyboard.press("Control+Shift+F");
+    await page.getByRole("dialog", { name: "Search messages" }).waitFor();
+    await page.keyboard.type("plans");
+    await page.locator("#search-results > li[role=option] mark").first().waitFor();
+    await expectClean(page, "the message search with results");
     await page.keyboard.press("Escape");
   });
 

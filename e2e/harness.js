@@ -411,6 +411,14 @@ export function messageWithText(page, text) {
   });
 }
 
+/** The text of the message that has focus; null when focus is not on a message. */
+export function focusedMessageText(page) {
+  return page.evaluate(() => {
+    const li = document.activeElement;
+    return li?.matches("#message-list > li.msg") ? li.querySelector(".msg-text")?.textContent ?? null : null;
+  });
+}
+
 /** Waits until the message `text` is stored (it has its id, not pending) and returns the id. */
 export async function storedId(page, text) {
   const handle = await page.waitForFunction((t) => [...document.querySelectorAll("#message-list > li.msg")]

@@ -1,7 +1,7 @@
 // Display names: set in the profile, seen live by the others wherever a
 // person is named (the sidebar, the conversation header, a message's
 // sender, the typing line, the list of names to mention, the quick
-// switcher, the user dialog, which shows the username too), while
+// switcher, the message search, the user dialog, which shows the username too), while
 // mentions stay by username; a name the server refuses is shown with its
 // words; clearing it brings the username back.
 
@@ -108,6 +108,18 @@ test("the user dialog shows the display name and the username; the switcher find
     await page.keyboard.press("Escape");
     await page.locator("#switcher-dialog").waitFor({ state: "hidden" });
   }
+});
+
+test("the message search shows her display name as the sender and offers it as a person to narrow by", async () => {
+  const { page } = bob;
+  await page.locator("#search-button").click();
+  await page.locator("#search-dialog").waitFor({ state: "visible" });
+  await page.locator("#search-sender").selectOption({ label: "Alice Okafor (@alice)" });
+  await page.locator("#search-input").fill("morning");
+  await waitForText(page, "#search-results > li[role=option]:first-child .search-who", "Alice Okafor");
+  await page.locator("#search-sender").selectOption("");
+  await page.keyboard.press("Escape");
+  await page.locator("#search-dialog").waitFor({ state: "hidden" });
 });
 
 test("the list of names to mention shows the display name and inserts the username, which still mentions", async () => {

@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  api, chatPages, createRoom, messageWithText, openRoom, roomRow, sendFiles, sendMessage, sendMessages, storedId,
+  api, chatPages, createRoom, focusedMessageText, messageWithText, openRoom, roomRow, sendFiles, sendMessage, sendMessages, storedId,
   useFixture, waitForText,
 } from "./harness.js";
 
@@ -103,7 +103,7 @@ test("a reply carries its quote to everyone, and the quote jumps to the original
   await quoteIn(messageWithText(bob.page, "yes, at noon")).click();
   const originalOnBob = messageWithText(bob.page, "lunch on friday?");
   await originalOnBob.and(bob.page.locator(".highlight")).waitFor();
-  assert.equal(await bob.page.evaluate(() => document.activeElement.querySelector(".msg-text")?.textContent),
+  assert.equal(await focusedMessageText(bob.page),
     "lunch on friday?", "focus is on the original");
 });
 
@@ -122,7 +122,7 @@ test("a quote of a message far back loads the history around it; scrolling down 
   await page.getByRole("button", { name: "Reply to bob: the far original" }).click();
   const original = page.locator(`#message-list > li[data-id="${farOriginal.id}"]`);
   await original.and(page.locator(".highlight")).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement.querySelector(".msg-text")?.textContent), "the far original");
+  assert.equal(await focusedMessageText(page), "the far original");
   assert.ok(requests.includes(`?before=${farOriginal.id + 1}&limit=50`), `a page up to it (${requests})`);
   assert.ok(requests.includes(`?after=${farOriginal.id}&limit=50`), `a page after it (${requests})`);
   assert.equal(await reply.count(), 0, "the view is around the original now");

@@ -237,6 +237,11 @@ export const api = {
   unreact: (id, messageId, emoji) =>
     request("DELETE", `/conversations/${enc(id)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`),
   markRead: (id, messageId) => request("POST", `/conversations/${enc(id)}/read`, { json: { message_id: messageId } }),
+  /**
+   * Messages by their words, best first (docs/protocol.md, "Search"): `{ q, conversation_id, sender_id,
+   * after, before, has_file, limit, offset }`, unset ones null; answers `{ results, more }`.
+   */
+  search: (params) => request("GET", `/search${query(params)}`),
   settings: () => request("GET", "/settings"),
   saveSettings: (settings) => request("PUT", "/settings", { json: settings }),
   setNotify: (id, notify) => request("PUT", `/conversations/${enc(id)}/notifications`, { json: { notify } }),

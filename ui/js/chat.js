@@ -27,6 +27,7 @@ import { UserDialog } from "./userdialog.js";
 import { SettingsDialog } from "./settings.js";
 import { NewMessagePicker } from "./picker.js";
 import { QuickSwitcher } from "./switcher.js";
+import { SearchDialog } from "./search.js";
 import { installShortcuts } from "./shortcuts.js";
 import { ReplyPreview, quoteOf } from "./replies.js";
 import { ReactionPicker, hasReacted } from "./reactions.js";
@@ -202,6 +203,11 @@ function main() {
   const switcher = new QuickSwitcher({
     store, people, meId, onConversation: (id) => openById(id), onPerson: (userId) => openDirect(userId),
   });
+  const search = new SearchDialog({
+    store, people, meId,
+    openId: () => conversation.current?.conversation_id ?? null,
+    onChoose: (result) => openById(result.conversation_id, result.message.id),
+  });
   const creator = new CreateDialog(people, (created) => {
     store.upsert(created);
     openConversation(store.get(created.conversation_id));
@@ -343,7 +349,8 @@ function main() {
       ? { [idField]: c.conversation_id } : { [peerField]: c.user_id };
   }
 
-  function openConversation(c) {
+  /** `at`: a message to show, with the history around it (a search result). */
+  function openConversation(c, at = null) {
     if (!c) return;
     const current = conversation.current;
     const same = current && conversation.shows(c);
@@ -356,7 +363,7 @@ function main() {
       sidebar.select(c.conversation_id ?? null);
       receipts.reset(c.kind, []);
       delete els.chat.dataset.members;
-      conversation.open(c);
+      conversation.open(c, { at });
       composer.value = drafts.get(keyOf(c)) ?? "";
       replyPreview.show(keyOf(c));
       tray.show(keyOf(c));
@@ -372,15 +379,17 @@ function main() {
     document.body.classList.add("show-chat"); // phone width: the chat replaces the list
     composer.setEnabled(removedFrom === null);
     composer.focus();
+    if (same && at !== null) conversation.jumpTo(at); // focus on the message, not the composer
   }
 
-  function openById(id) {
+  function openById(id, at = null) {
     if (store.has(id)) {
-      openConversation(store.get(id));
+      openConversation(store.get(id), at);
       return;
     }
     loader.conversation(id).then((detail) => {
-      if (detail) openConversation(store.get(id));
+      if (detail) openConversation(store.get(id), at);
+      else if (at !== null) notify("You are no longer in that conversation, so its messages cannot be shown.", 8000);
     });
   }
 
@@ -718,6 +727,7 @@ function main() {
   byId("new-message-button").addEventListener("click", () => picker.open());
   byId("new-room-button").addEventListener("click", () => creator.open());
   byId("browse-rooms-button").addEventListener("click", () => browser.open());
+  byId("search-button").addEventListener("click", () => search.open());
   byId("back-button").addEventListener("click", closeConversation);
   byId("reconnect-now").addEventListener("click", () => socket.reconnectNow());
   const filterBox = byId("conversation-filter");
@@ -740,6 +750,7 @@ function main() {
 
   installShortcuts({
     switcher,
+    search,
     step: (step) => {
       const id = sidebar.neighbour(conversation.current?.conversation_id ?? null, step);
       if (id !== null) openConversation(store.get(id));

@@ -46,10 +46,13 @@ export class ListNavigator {
     listEl.addEventListener("keydown", (e) => this.#keydown(e));
   }
 
-  /** Moves focus to an entry (it becomes the current one). */
-  #focus(li) {
+  /**
+   * Moves focus to an entry (it becomes the current one), also one just
+   * drawn, which is not focusable until the list's changes are seen.
+   */
+  focus(li, options = {}) {
     this.#makeCurrent(li);
-    li.focus();
+    li.focus(options);
   }
 
   #entries() {
@@ -74,7 +77,7 @@ export class ListNavigator {
     }[e.key];
     if (to !== undefined) {
       e.preventDefault();
-      this.#focus(entries[Math.min(entries.length - 1, Math.max(0, to))]);
+      this.focus(entries[Math.min(entries.length - 1, Math.max(0, to))]);
     } else if (this.#onKey(li, e)) {
       e.preventDefault();
     }

@@ -5,11 +5,11 @@
 // messages opens as fast as one of 100, and the DOM holds only what was
 // scrolled through.
 //
-// Jumping to a message that is not drawn (a reply's quote) replaces the
-// view with a page around it; newer pages then come as the reader scrolls
-// down, and "Jump to latest" goes back to the newest page. While the view
-// does not reach the end, live messages are kept aside and drawn when it
-// does.
+// Jumping to a message that is not drawn (a reply's quote), or opening a
+// conversation at one (a search result), replaces the view with a page
+// around it; newer pages then come as the reader scrolls down, and "Jump
+// to latest" goes back to the newest page. While the view does not reach
+// the end, live messages are kept aside and drawn when it does.
 //
 // Live messages, notices, edits and deletes are applied by message id, so a
 // frame that races the history load (held back and replayed after it), the
@@ -73,6 +73,7 @@ export class Conversation {
   #highlightTimer = null;
   #editor;
   #menu;
+  #nav;
   #outgoing = new Map(); // outbox item -> view
   #visible = new Set(); // ids of entries on screen
   #observer;
@@ -119,7 +120,7 @@ export class Conversation {
       remove: (conv, msg) => this.#cb.onDelete(conv, msg),
     });
     this.#menu = new ActionMenu("Message actions", scrollEl);
-    new ListNavigator(listEl, (li) => this.#openMenu(li), (li, e) => this.#shortcut(li, e));
+    this.#nav = new ListNavigator(listEl, (li) => this.#openMenu(li), (li, e) => this.#shortcut(li, e));
     revealOnLongPress(listEl);
   }
 
@@ -224,14 +225,27 @@ export class Conversation {
     if (roleChanged) for (const view of this.#items.values()) if (!view.notice) fillBody(view, this.#ctx());
   }
 
-  /** Open a conversation: `c` is its summary, with the caller's unread count and read position. */
-  async open(c, { keepPlace = false } = {}) {
+  /**
+   * Open a conversation: `c` is its summary, with the caller's unread count
+   * and read position. `at`: a message to open at (a search result), shown
+   * as `jumpTo` shows it; if it cannot be, the conversation opens as usual.
+   */
+  async open(c, { keepPlace = false, at = null } = {}) {
     const seq = ++this.#loadSeq;
     const keepScroll = keepPlace && !this.#nearBottom() ? this.#scrollEl.scrollTop : null;
     this.#conv = { ...c };
     this.#reset();
     this.#pending = [];
     this.#listEl.setAttribute("aria-busy", "true");
+    if (at !== null && c.conversation_id !== null) {
+      const around = await this.#around(c, at);
+      if (seq !== this.#loadSeq) return;
+      if (!around.why) {
+        this.#drawAround(around, at);
+        return;
+      }
+      this.#cb.onError(around.why);
+    }
     let history = [];
     try {
       if (c.conversation_id !== null) history = await this.#firstPages(c);
@@ -625,6 +639,14 @@ export class Conversation {
     // Frames wait for the page, or for the view kept if it cannot be had
     // (and join those a jump or load it supersedes held back).
     this.#pending ??= [];
+    const around = await this.#around(c, messageId);
+    if (seq !== this.#loadSeq) return;
+    if (around.why) this.#keepView(around.why);
+    else this.#drawAround(around, messageId);
+  }
+
+  /** Pages of history up to and after a message: `{ older, newer }`, or `{ why }` it cannot be shown. */
+  async #around(c, messageId) {
     let older;
     let newer;
     try {
@@ -633,18 +655,21 @@ export class Conversation {
         api.messages(c.conversation_id, { after: messageId, limit: PAGE }),
       ]);
     } catch (err) {
-      if (seq === this.#loadSeq) this.#keepView(`Could not load that message: ${err.detail ?? err.message}`);
-      return;
+      return { why: `Could not load that message: ${err.detail ?? err.message}` };
     }
-    if (seq !== this.#loadSeq) return;
+    // From before the reader joined: quotes show it, the history does not.
     if (!older.some((m) => m.id === messageId)) {
-      // From before the reader joined: quotes show it, the history does not.
-      this.#keepView("That message is from before you joined this conversation.");
-      return;
+      return { why: "That message is from before you joined this conversation." };
     }
+    return { older, newer };
+  }
+
+  /** Replace the view with the pages around a message, and show it. */
+  #drawAround({ older, newer }, messageId) {
     const pending = this.#pending;
     this.#pending = null;
     this.#reset();
+    this.#listEl.removeAttribute("aria-busy"); // also for an open this jump superseded
     this.#hasOlder = older.length === PAGE;
     this.#hasNewer = newer.length === PAGE;
     for (const msg of [...older, ...newer]) this.#append(msg);
@@ -675,7 +700,7 @@ export class Conversation {
     const li = this.#items.get(messageId)?.li;
     if (!li) return;
     li.scrollIntoView({ block: "center" });
-    li.focus({ preventScroll: true });
+    this.#nav.focus(li, { preventScroll: true });
     for (const marked of this.#listEl.querySelectorAll(":scope > .highlight")) marked.classList.remove("highlight");
     li.classList.add("highlight");
     clearTimeout(this.#highlightTimer);
