@@ -52,9 +52,9 @@ const fx = useFixture({ before, after }, {
       token: carol.token, json: { display_name: "Carol Díaz" },
     })).status, 200);
     const room = await createRoom(fx.server, alice, "Planning", [bob, carol]);
-    const [morning, question] = await sendMessages(fx.browser, fx.server, carol, { conversationId: room.conversation_id },
+    const [morning, question] = await sendMessages(fx.server, carol, { conversationId: room.conversation_id },
       ["Morning all", "Who books the room?", "@alice can you bring the slides?"]);
-    await sendMessages(fx.browser, fx.server, bob, { conversationId: room.conversation_id },
+    await sendMessages(fx.server, bob, { conversationId: room.conversation_id },
       [{ content: "I will", reply_to: question.id }]);
     for (const [user, emoji] of [[bob, "👍"], [alice, "🎉"]]) {
       const route = `/conversations/${room.conversation_id}/messages/${morning.id}/reactions/${encodeURIComponent(emoji)}`;

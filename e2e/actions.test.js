@@ -32,7 +32,7 @@ const fx = useFixture({ before, after }, {
     await storedId(alice.page, "last from alice");
     await messageWithText(alice.page, "second from bob").waitFor();
     room = await createRoom(fx.server, fx.users.alice, "Team", [fx.users.bob, fx.users.carol]);
-    await sendMessages(fx.browser, fx.server, fx.users.carol, { conversationId: room.conversation_id }, ["carol in the room"]);
+    await sendMessages(fx.server, fx.users.carol, { conversationId: room.conversation_id }, ["carol in the room"]);
   },
 });
 

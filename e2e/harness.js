@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import WebSocket from "ws";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -233,53 +234,48 @@ let seedBatch = 0;
 
 /**
  * Sends messages as `user` over the WebSocket, the way a client does, and
- * waits until the server has echoed every one (stored). Node 20 has no
- * WebSocket client, so a blank page on the server's origin plays the client.
+ * waits until the server has echoed every one (stored). The client is `ws`
+ * in this process, not a page: a flood of thousands costs no browser work.
  * `to` is { conversationId } or { receiverId }; each of `texts` is the text,
- * or `{ content, reply_to }` for a reply. Returns the stored messages.
+ * or `{ content, reply_to }` for a reply. Returns the stored messages, in the
+ * order of `texts`.
  */
-export async function sendMessages(browser, server, user, to, texts) {
-  const context = await browser.newContext({ baseURL: server.url });
+export async function sendMessages(server, user, to, texts) {
+  seedBatch += 1;
+  const url = `${server.url.replace(/^http/, "ws")}/ws?token=${encodeURIComponent(user.token)}`;
+  const ws = new WebSocket(url, { origin: server.url });
   try {
-    const page = await context.newPage();
-    await page.goto("/healthz");
-    seedBatch += 1;
-    return await page.evaluate(async ({ token, to, texts, batch }) => {
-      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = () => reject(new Error("the WebSocket did not open"));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    const tags = texts.map((_, i) => `seed-${seedBatch}-${i}`);
+    const waiting = new Set(tags);
+    const stored = new Map();
+    const done = new Promise((resolve, reject) => {
+      ws.on("message", (data) => {
+        const frame = JSON.parse(data);
+        if (frame.type === "error") reject(new Error(`server refused a seed message: ${frame.detail}`));
+        if (frame.client_id && waiting.delete(frame.client_id)) {
+          stored.set(frame.client_id, frame);
+          if (waiting.size === 0) resolve();
+        }
       });
-      const tags = texts.map((_, i) => `seed-${batch}-${Date.now()}-${i}`);
-      const waiting = new Set(tags);
-      const stored = new Map();
-      const done = new Promise((resolve, reject) => {
-        ws.onmessage = (event) => {
-          const frame = JSON.parse(event.data);
-          if (frame.type === "error") reject(new Error(`server refused a seed message: ${frame.detail}`));
-          if (frame.client_id && waiting.delete(frame.client_id)) {
-            stored.set(frame.client_id, frame);
-            if (waiting.size === 0) resolve();
-          }
-        };
-      });
-      texts.forEach((text, i) => {
-        const { content, reply_to } = typeof text === "string" ? { content: text } : text;
-        const frame = to.conversationId
-          ? { type: "send_message", conversation_id: to.conversationId, content, client_id: tags[i], reply_to }
-          : { type: "private_message", receiver_id: to.receiverId, content, client_id: tags[i], reply_to };
-        ws.send(JSON.stringify(frame));
-      });
-      await done;
-      ws.close();
-      return tags.map((tag) => stored.get(tag));
-    }, { token: user.token, to, texts, batch: seedBatch });
+      ws.once("close", () => reject(new Error(`the seeding socket closed with ${waiting.size} unanswered`)));
+    });
+    texts.forEach((text, i) => {
+      const { content, reply_to } = typeof text === "string" ? { content: text } : text;
+      const frame = to.conversationId
+        ? { type: "send_message", conversation_id: to.conversationId, content, client_id: tags[i], reply_to }
+        : { type: "private_message", receiver_id: to.receiverId, content, client_id: tags[i], reply_to };
+      ws.send(JSON.stringify(frame));
+    });
+    await done;
+    return tags.map((tag) => stored.get(tag));
   } finally {
-    await context.close();
+    ws.close();
   }
 }
-
-// --- the browser -------------------------------------------------------------
 
 export async function launchBrowser() {
   return chromium.launch({

@@ -1,6 +1,7 @@
 // History by cursor: a long conversation opens with only its newest page,
 // and scrolling up fetches older pages while what the reader looks at stays
-// where it is, back to the very first message.
+// where it is, back to the very first message. A reader following a burst
+// at the bottom keeps a bounded list: what leaves it comes back as older pages.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,16 +11,18 @@ import {
 
 const COUNT = 300;
 let alice; // { user, context, page }
+let bob;
 let room;
 const fx = useFixture({ before, after }, {
   users: ["alice", "bob"],
   setup: async (fx) => {
-    const { alice: a, bob } = fx.users;
+    const { alice: a } = fx.users;
+    bob = fx.users.bob;
     room = await createRoom(fx.server, a, "Archive", [bob]);
     const texts = Array.from({ length: COUNT }, (_, i) => `archived message ${i + 1}`);
     // In batches, as several clients' worth of traffic.
     for (let i = 0; i < COUNT; i += 100) {
-      await sendMessages(fx.browser, fx.server, bob, { conversationId: room.conversation_id }, texts.slice(i, i + 100));
+      await sendMessages(fx.server, bob, { conversationId: room.conversation_id }, texts.slice(i, i + 100));
     }
     // Alice has read it all before: the conversation opens at its end.
     const page = await api(fx.server, "GET", `/conversations/${room.conversation_id}/messages?limit=1`, { token: a.token });
@@ -80,5 +83,46 @@ test("scrolling up loads older pages, keeping the reader's place, back to the fi
   assert.equal(await page.locator("#message-list > li.msg[data-id]").count(), COUNT, "every message, besides the notices");
   assert.deepEqual(ids, [...ids].sort((a, b) => a - b), "in order");
   assert.equal(new Set(ids).size, ids.length, "each once");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a reader at the bottom of a burst keeps a bounded list, and what left it comes back on scrolling up", { timeout: 90_000 }, async () => {
+  const page = alice.page;
+  await page.evaluate(() => {
+    const s = document.querySelector("#message-scroll");
+    s.scrollTop = s.scrollHeight;
+  });
+  const BURST = 700;
+  const texts = Array.from({ length: BURST }, (_, i) => `burst message ${i + 1}`);
+  await sendMessages(fx.server, bob, { conversationId: room.conversation_id }, texts);
+  await messageWithText(page, `burst message ${BURST}`).waitFor();
+  // All 1,000 were drawn at some point; the list holds at most 600 of them.
+  const kept = await shownIds(page);
+  assert.ok(kept.length <= 600, `a bounded list (${kept.length} entries)`);
+  assert.equal(await messageWithText(page, "archived message 1").count(), 0, "the oldest left the list");
+  assert.equal(await page.locator("#history-status").textContent(), "", "older messages are there to load");
+  // Still at the bottom, the newest in view.
+  await page.waitForFunction(() => {
+    const s = document.querySelector("#message-scroll");
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 2;
+  });
+  // Scrolling up brings the trimmed ones back, in order, each once.
+  let rounds = 0;
+  while ((await messageWithText(page, "archived message 1").count()) === 0) {
+    rounds += 1;
+    assert.ok(rounds < 30, "back to the first message in a few pages");
+    const before = (await shownIds(page)).length;
+    await page.evaluate(() => { document.querySelector("#message-scroll").scrollTop = 0; });
+    await page.waitForFunction((n) => document.querySelectorAll("#message-list > li[data-id]").length > n, before);
+  }
+  const ids = await shownIds(page);
+  assert.equal(await page.locator("#message-list > li.msg[data-id]").count(), COUNT + BURST, "every message, besides the notices");
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b), "in order");
+  assert.equal(new Set(ids).size, ids.length, "each once");
+  // One day line per day: the one put above the kept entries went when their day's older ones came back.
+  const days = await page.locator("#message-list > li.day").allTextContents();
+  assert.ok(days.length >= 1, "the list starts with a day line");
+  assert.equal(new Set(days).size, days.length, `each day once: ${days.join(", ")}`);
+  assert.equal(await page.locator("#message-list > li").first().getAttribute("class"), "day");
   assert.deepEqual(page.errors, []);
 });

@@ -16,8 +16,8 @@ const fx = useFixture({ before, after }, {
   setup: async (fx) => {
     const { bob, carol } = fx.users;
     await createRoom(fx.server, fx.users.alice, "Design", [bob]);
-    await sendMessages(fx.browser, fx.server, bob, { receiverId: fx.users.alice.id }, ["hi alice, bob here"]);
-    await sendMessages(fx.browser, fx.server, carol, { receiverId: fx.users.alice.id }, ["hi alice, carol here"]);
+    await sendMessages(fx.server, bob, { receiverId: fx.users.alice.id }, ["hi alice, bob here"]);
+    await sendMessages(fx.server, carol, { receiverId: fx.users.alice.id }, ["hi alice, carol here"]);
     alice = { user: fx.users.alice, ...(await fx.person({ user: fx.users.alice })) };
     await gotoChat(alice.page, alice.user);
     await userRow(alice.page, carol.id).waitFor();
@@ -129,7 +129,7 @@ test("↑ in an empty composer edits one's last message; Escape ends it back in 
   await sendMessage(page, "my first");
   await sendMessage(page, "my second");
   const id = await storedId(page, "my second");
-  await sendMessages(fx.browser, fx.server, bob, { receiverId: alice.user.id }, ["bob has the last word"]);
+  await sendMessages(fx.server, bob, { receiverId: alice.user.id }, ["bob has the last word"]);
   await messageWithText(page, "bob has the last word").waitFor();
 
   const composer = page.locator("#message-input");

@@ -36,9 +36,9 @@ const fx = useFixture({ before, after }, {
     await openRoom(a.page, "Design review");
     await sendMessage(a.page, "Mock-ups are in the shared folder.");
     await openConversation(a.page, bob);
-    await sendMessages(fx.browser, fx.server, fx.users.carol, { conversationId: room.conversation_id },
+    await sendMessages(fx.server, fx.users.carol, { conversationId: room.conversation_id },
       ["Looks great!", "Can we try a darker header?"]);
-    await sendMessages(fx.browser, fx.server, bob, { conversationId: room.conversation_id }, ["+1 on the header"]);
+    await sendMessages(fx.server, bob, { conversationId: room.conversation_id }, ["+1 on the header"]);
     await b.context.close();
     await a.context.close();
   },

@@ -112,7 +112,7 @@ test("the sidebar's mention badge rises live while you are elsewhere, survives a
   await sendMessage(alice.page, "@bob can you look at the build?");
   await waitForText(bob.page, `#room-list li[data-conversation-id="${standup.conversation_id}"] .mention-badge`, "@1");
   await waitForText(bob.page, `#room-list li[data-conversation-id="${standup.conversation_id}"] .unread-badge`, "1");
-  await sendMessages(fx.browser, fx.server, fx.users.carol, { conversationId: standup.conversation_id },
+  await sendMessages(fx.server, fx.users.carol, { conversationId: standup.conversation_id },
     ["nothing for bob here", "@room standup in five"]);
   await waitForText(bob.page, `#room-list li[data-conversation-id="${standup.conversation_id}"] .mention-badge`, "@2");
   await waitForText(bob.page, `#room-list li[data-conversation-id="${standup.conversation_id}"] .unread-badge`, "3");

@@ -20,8 +20,8 @@ const fx = useFixture({ before, after }, {
   setup: async (fx) => {
     const { alice: a, bob: b, carol: c } = fx.users;
     team = await createRoom(fx.server, a, "Team", [b, c]);
-    await sendMessages(fx.browser, fx.server, a, { conversationId: team.conversation_id }, ["morning all"]);
-    await sendMessages(fx.browser, fx.server, a, { receiverId: b.id }, ["hello bob"]);
+    await sendMessages(fx.server, a, { conversationId: team.conversation_id }, ["morning all"]);
+    await sendMessages(fx.server, a, { receiverId: b.id }, ["hello bob"]);
     ({ alice, bob } = await chatPages(fx, ["alice", "bob"]));
     await userRow(bob.page, a.id).waitFor();
     await openConversation(bob.page, a);

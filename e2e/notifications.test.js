@@ -89,7 +89,7 @@ async function shownBodies(page) {
 
 /** Alice says `text` in a room; resolves once it is stored. */
 function aliceSays(room, text) {
-  return sendMessages(fx.browser, fx.server, fx.users.alice, { conversationId: room }, [text]);
+  return sendMessages(fx.server, fx.users.alice, { conversationId: room }, [text]);
 }
 
 /** Waits until `page`'s sidebar shows `text` as the room's last message (the frame is handled). */

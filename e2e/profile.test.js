@@ -13,7 +13,7 @@ const fx = useFixture({ before, after }, {
   setup: async (fx) => {
     ({ alice, bob } = await chatPages(fx, ["alice", "bob"]));
     // A conversation between them, so alice has a row in bob's sidebar.
-    await sendMessages(fx.browser, fx.server, alice.user, { receiverId: bob.user.id }, ["hello bob"]);
+    await sendMessages(fx.server, alice.user, { receiverId: bob.user.id }, ["hello bob"]);
     await userRow(bob.page, alice.user.id).waitFor();
     await openConversation(bob.page, alice.user);
   },

@@ -18,7 +18,7 @@ const fx = useFixture({ before, after }, {
   setup: async (fx) => {
     const { alice: a, bob: b, carol: c } = fx.users;
     const room = await createRoom(fx.server, a, "Release", [b, c]);
-    await sendMessages(fx.browser, fx.server, b, { conversationId: room.conversation_id }, ["ship it"]);
+    await sendMessages(fx.server, b, { conversationId: room.conversation_id }, ["ship it"]);
     ({ alice, bob, carol } = await chatPages(fx, ["alice", "bob", "carol"]));
     for (const { page } of [alice, bob, carol]) {
       await roomRow(page, "Release").waitFor();

@@ -29,7 +29,7 @@ async function unreadOnServer(peer) {
 
 test("unread counts come from the server and survive a reload", async () => {
   const { bob } = fx.users;
-  await sendMessages(fx.browser, fx.server, bob, { receiverId: alice.user.id }, ["one", "two", "three"]);
+  await sendMessages(fx.server, bob, { receiverId: alice.user.id }, ["one", "two", "three"]);
   await waitForText(alice.page, badgeOf(bob.id), "3");
   await alice.page.waitForFunction(() => document.title === "(3) ChatterBox");
 
@@ -60,7 +60,7 @@ test("reading in one tab clears the badge in another tab, live", async () => {
 test("a conversation with unread messages opens at a New messages line", async () => {
   const { carol } = fx.users;
   const older = Array.from({ length: 60 }, (_, i) => `earlier ${i + 1}`);
-  await sendMessages(fx.browser, fx.server, carol, { receiverId: alice.user.id }, older);
+  await sendMessages(fx.server, carol, { receiverId: alice.user.id }, older);
   await userRow(alice.page, carol.id).locator("button").click();
   await messageWithText(alice.page, "earlier 60").waitFor();
   await alice.page.locator("#message-scroll").evaluate((s) => { s.scrollTop = s.scrollHeight; });
@@ -70,7 +70,7 @@ test("a conversation with unread messages opens at a New messages line", async (
   await userRow(alice.page, fx.users.bob.id).locator("button").click();
   await waitForText(alice.page, "#peer-name", "bob");
   const newer = Array.from({ length: 70 }, (_, i) => `later ${i + 1}`);
-  await sendMessages(fx.browser, fx.server, carol, { receiverId: alice.user.id }, newer);
+  await sendMessages(fx.server, carol, { receiverId: alice.user.id }, newer);
   await waitForText(alice.page, badgeOf(carol.id), "70");
 
   await userRow(alice.page, carol.id).locator("button").click();

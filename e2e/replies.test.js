@@ -23,9 +23,9 @@ const fx = useFixture({ before, after }, {
     room = await createRoom(fx.server, a, "Lunch", [b, c]);
     archive = await createRoom(fx.server, a, "Archive", [b, c]);
     const to = { conversationId: archive.conversation_id };
-    [farOriginal] = await sendMessages(fx.browser, fx.server, b, to, ["the far original"]);
-    await sendMessages(fx.browser, fx.server, b, to, Array.from({ length: FILLER }, (_, i) => `filler ${i + 1}`));
-    await sendMessages(fx.browser, fx.server, a, to, [{ content: "answering the far original", reply_to: farOriginal.id }]);
+    [farOriginal] = await sendMessages(fx.server, b, to, ["the far original"]);
+    await sendMessages(fx.server, b, to, Array.from({ length: FILLER }, (_, i) => `filler ${i + 1}`));
+    await sendMessages(fx.server, a, to, [{ content: "answering the far original", reply_to: farOriginal.id }]);
     // Carol has read it all: the room opens at its newest page, without the far original.
     const newest = await api(fx.server, "GET", `/conversations/${archive.conversation_id}/messages?limit=1`, { token: c.token });
     await api(fx.server, "POST", `/conversations/${archive.conversation_id}/read`,
@@ -129,7 +129,7 @@ test("a quote of a message far back loads the history around it; scrolling down 
   await page.getByRole("button", { name: "Jump to latest" }).waitFor();
 
   // A message arriving meanwhile is not drawn under the old ones...
-  await sendMessages(fx.browser, fx.server, bob.user, { conversationId: archive.conversation_id }, ["while carol reads"]);
+  await sendMessages(fx.server, bob.user, { conversationId: archive.conversation_id }, ["while carol reads"]);
   // ...but waits for the view to reach the end, which scrolling down does, page by page.
   for (let round = 0; (await messageWithText(page, "while carol reads").count()) === 0; round += 1) {
     assert.ok(round < 20, "reached the newest messages in a few pages");

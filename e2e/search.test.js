@@ -24,7 +24,7 @@ const fx = useFixture({ before, after }, {
   users: ["alice", "bob", "carol"],
   setup: async (fx) => {
     const { alice: a, bob: b, carol: c } = fx.users;
-    const send = (user, to, texts) => sendMessages(fx.browser, fx.server, user, to, texts);
+    const send = (user, to, texts) => sendMessages(fx.server, user, to, texts);
     lunch = await createRoom(fx.server, a, "Lunch", [b, c]);
     secret = await createRoom(fx.server, b, "Secret", [c], "group");
     archive = await createRoom(fx.server, a, "Archive", [b]);

@@ -34,7 +34,7 @@ test("rooms come first: everyone is in General, and nobody is listed without a c
 
 test("messages to a closed conversation count as unread, in the row and the title", async () => {
   const { bob } = fx.users;
-  await sendMessages(fx.browser, fx.server, bob, { receiverId: alice.user.id }, ["hi from bob"]);
+  await sendMessages(fx.server, bob, { receiverId: alice.user.id }, ["hi from bob"]);
   await waitForText(alice.page, `#direct-list > li[data-user-id="${bob.id}"] .conv-preview`, "hi from bob");
   await waitForText(alice.page, `#direct-list > li[data-user-id="${bob.id}"] .unread-badge`, "1");
   await alice.page.waitForFunction(() => document.title === "(1) ChatterBox");

@@ -403,11 +403,32 @@ pub struct MemberInfo {
 /// What a client missed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backfill {
+    /// Empty when `Catchup::Whole` found more than it takes.
     pub events: Vec<Committed>,
     /// Where the client is once it has these.
     pub seq: Seq,
     /// False when there is more after `seq`.
     pub complete: bool,
+}
+
+/// How much of what a client missed to read from the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Catchup {
+    /// At most this many events; the rest is asked for again from `seq`.
+    Page(u32),
+    /// Everything, if it is at most this many events; otherwise none, with
+    /// `complete` false and `seq` at the head (the client starts over from
+    /// there), so a client far behind costs a count, not the events.
+    Whole(u32),
+}
+
+impl Catchup {
+    /// The most events it takes.
+    pub fn limit(self) -> u32 {
+        match self {
+            Catchup::Page(limit) | Catchup::Whole(limit) => limit,
+        }
+    }
 }
 
 /// An open room, for browsing.
@@ -660,9 +681,14 @@ pub trait Store: Send + Sync + 'static {
         message: MessageId,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// The events after `after` that `viewer` may see, oldest first, at most
-    /// `limit`, each showing its message as it is now.
-    async fn events_after(&self, viewer: UserId, after: Seq, limit: u32) -> StoreResult<Backfill>;
+    /// The events after `after` that `viewer` may see, oldest first, as
+    /// much as `catchup` takes, each showing its message as it is now.
+    async fn events_after(
+        &self,
+        viewer: UserId,
+        after: Seq,
+        catchup: Catchup,
+    ) -> StoreResult<Backfill>;
     /// The newest position in the log.
     async fn head(&self) -> StoreResult<Seq>;
     /// Whether `user` may download the conversation file stored at `path`.

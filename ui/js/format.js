@@ -28,8 +28,12 @@ function isYesterday(date) {
 
 /** "14:05" (or "2:05 PM"), in the viewer's locale and time zone. */
 export function formatClock(date) {
-  return date.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+  return CLOCK.format(date);
 }
+
+// One formatter each, made once: making one per call was most of drawing a message.
+const CLOCK = new Intl.DateTimeFormat([], { hour: "numeric", minute: "2-digit" });
+const FULL = new Intl.DateTimeFormat([], { dateStyle: "full", timeStyle: "short" });
 
 /** Label for a day separator: Today, Yesterday, or a date. */
 export function formatDay(date) {
@@ -42,7 +46,7 @@ export function formatDay(date) {
 }
 
 export function formatFull(date) {
-  return date.toLocaleString([], { dateStyle: "full", timeStyle: "short" });
+  return FULL.format(date);
 }
 
 /** Status line for a user: "Online", "Last seen today at 14:05", ... */

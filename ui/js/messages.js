@@ -43,6 +43,12 @@ const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 400; // start fetching older (newer) messages this close to the top (bottom)
 const HIGHLIGHT_MS = 2000; // how long a message jumped to stays marked
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this sit together
+// A reader following a busy conversation at its bottom keeps at most
+// SHOWN_MAX entries drawn: past it, the oldest go down to SHOWN_KEPT (and
+// come back as older pages on scrolling up), so a burst of thousands costs
+// each frame the layout of hundreds.
+const SHOWN_MAX = 600;
+const SHOWN_KEPT = 400;
 
 /** Whether an entry shows a user's name: as its sender, a notice's subject, the quoted sender or a reactor. */
 function namesUser(msg, userId) {
@@ -346,8 +352,41 @@ export class Conversation {
     // it goes last, as the server will order it next time.
     for (const msg of live.values()) if (!this.#items.has(msg.id)) this.#append(msg);
     this.#moveOutgoingLast();
-    if (this.#liveStick) this.#scrollToBottom();
-    else this.#jumpEl.hidden = false;
+    if (this.#liveStick) {
+      this.#trimOldest();
+      this.#scrollToBottom();
+    } else {
+      this.#jumpEl.hidden = false;
+    }
+  }
+
+  /** Past SHOWN_MAX entries, the oldest go (not one being edited); the list still starts with a day line. */
+  #trimOldest() {
+    if (this.#items.size <= SHOWN_MAX || this.#editor.id !== null) return;
+    const tracked = (li) => li.dataset.id !== undefined && this.#items.has(Number(li.dataset.id));
+    let extra = this.#items.size - SHOWN_KEPT;
+    while (extra > 0 && this.#listEl.firstElementChild) {
+      const li = this.#listEl.firstElementChild;
+      if (tracked(li)) {
+        const id = Number(li.dataset.id);
+        this.#observer.unobserve(li);
+        this.#visible.delete(id);
+        this.#items.delete(id);
+        extra -= 1;
+      }
+      li.remove();
+    }
+    // What was between the kept entries and the trimmed ones (the New messages line) goes too.
+    while (this.#listEl.firstElementChild && !this.#listEl.firstElementChild.classList.contains("day")
+      && !tracked(this.#listEl.firstElementChild)) this.#listEl.firstElementChild.remove();
+    const first = this.#listEl.firstElementChild;
+    const firstView = first && tracked(first) ? this.#items.get(Number(first.dataset.id)) : undefined;
+    if (firstView) {
+      this.#listEl.prepend(el("li", { className: "day" }, el("span", { text: formatDay(firstView.date) })));
+      this.#group(firstView, null);
+    }
+    this.#hasOlder = true;
+    this.#renderHistoryStatus();
   }
 
   /** An `edit_message` / `message_edited` frame: the new text, and whom it mentions now. */

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{
-    Backfill, Body, Change, Committed, Conversation, ConversationId, ConversationKind,
+    Backfill, Body, Catchup, Change, Committed, Conversation, ConversationId, ConversationKind,
     EXCERPT_CHARS, FileMeta, MemberInfo, Message, MessageId, Notice, NotifyLevel, Page, Quote,
     Quoted, Reaction, Role, RoomListing, Seq, StoreError, StoreResult, Summary, UserId, excerpt,
     parse_timestamp,
@@ -509,10 +509,11 @@ pub fn events_after(
     conn: &Connection,
     viewer: UserId,
     after: Seq,
-    limit: u32,
+    catchup: Catchup,
 ) -> StoreResult<Backfill> {
     // Up to the head as it is now: a later event is pushed live.
     let head = head(conn)?;
+    let limit = catchup.limit();
     let rows: Vec<Logged> = conn
         .prepare_cached(
             "SELECT e.seq, e.conversation_id, e.kind, e.message_id, e.user_id, e.emoji,
@@ -537,6 +538,13 @@ pub fn events_after(
         })?
         .collect::<Result<_, _>>()?;
     let complete = rows.len() < limit as usize;
+    if !complete && matches!(catchup, Catchup::Whole(_)) {
+        return Ok(Backfill {
+            events: Vec::new(),
+            seq: head,
+            complete: false,
+        });
+    }
     let seq = match rows.last() {
         Some(last) if !complete => last.seq,
         _ => head.max(after),

@@ -8,10 +8,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Db, changes, conversations, search};
 use crate::store::{
-    Backfill, Change, Committed, Conversation, ConversationId, MemberInfo, MembershipChange,
-    Message, MessageId, NewConversation, NewMessage, NotifyLevel, Page, Pending, Posted, Reaction,
-    RoomListing, SearchPage, SearchQuery, Seq, Session, SessionId, SettingsChange, Store,
-    StoreError, StoreResult, Summary, User, UserId, UserSettings, now, parse_timestamp, timestamp,
+    Backfill, Catchup, Change, Committed, Conversation, ConversationId, MemberInfo,
+    MembershipChange, Message, MessageId, NewConversation, NewMessage, NotifyLevel, Page, Pending,
+    Posted, Reaction, RoomListing, SearchPage, SearchQuery, Seq, Session, SessionId,
+    SettingsChange, Store, StoreError, StoreResult, Summary, User, UserId, UserSettings, now,
+    parse_timestamp, timestamp,
 };
 
 fn settings_of(conn: &Connection, user: UserId) -> StoreResult<UserSettings> {
@@ -471,8 +472,13 @@ impl Store for Db {
         .await
     }
 
-    async fn events_after(&self, viewer: UserId, after: Seq, limit: u32) -> StoreResult<Backfill> {
-        self.read(move |conn| conversations::events_after(conn, viewer, after, limit))
+    async fn events_after(
+        &self,
+        viewer: UserId,
+        after: Seq,
+        catchup: Catchup,
+    ) -> StoreResult<Backfill> {
+        self.read(move |conn| conversations::events_after(conn, viewer, after, catchup))
             .await
     }
 

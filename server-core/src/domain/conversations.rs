@@ -5,8 +5,8 @@ use super::{DomainError, DomainResult};
 use crate::{
     state::AppState,
     store::{
-        Backfill, ConversationId, ConversationKind, MemberInfo, MembershipChange, MessageId,
-        NewConversation, Role, RoomListing, Seq, Summary, UserId, now,
+        Backfill, Catchup, ConversationId, ConversationKind, MemberInfo, MembershipChange,
+        MessageId, NewConversation, Role, RoomListing, Seq, Summary, UserId, now,
     },
 };
 
@@ -156,17 +156,19 @@ pub async fn mark_delivered(
         .await?)
 }
 
-/// What `user` missed after `after`, at most `limit` events.
+/// What `user` missed after `after`, as much as `catchup` takes, at most
+/// `MAX_BACKFILL` events.
 pub async fn backfill(
     state: &AppState,
     user: UserId,
     after: Seq,
-    limit: u32,
+    catchup: Catchup,
 ) -> DomainResult<Backfill> {
-    Ok(state
-        .store
-        .events_after(user, after, limit.clamp(1, MAX_BACKFILL))
-        .await?)
+    let catchup = match catchup {
+        Catchup::Page(limit) => Catchup::Page(limit.clamp(1, MAX_BACKFILL)),
+        Catchup::Whole(limit) => Catchup::Whole(limit.clamp(1, MAX_BACKFILL)),
+    };
+    Ok(state.store.events_after(user, after, catchup).await?)
 }
 
 pub async fn head(state: &AppState) -> DomainResult<Seq> {

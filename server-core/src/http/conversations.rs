@@ -17,8 +17,8 @@ use crate::{
     error::{AppResult, Problem},
     state::AppState,
     store::{
-        ConversationId, ConversationKind, MemberInfo, MembershipChange, MessageId, NotifyLevel,
-        Page, Role, Seq, Summary, UserId, timestamp,
+        Catchup, ConversationId, ConversationKind, MemberInfo, MembershipChange, MessageId,
+        NotifyLevel, Page, Role, Seq, Summary, UserId, timestamp,
     },
     ws::protocol::{MessageView, ServerEvent},
 };
@@ -548,7 +548,8 @@ async fn events(
     Query(query): Query<EventsQuery>,
 ) -> AppResult<Json<Backfill>> {
     let limit = query.limit.unwrap_or(conversations::MAX_BACKFILL);
-    let backfill = conversations::backfill(&state, user.user_id, query.after, limit).await?;
+    let backfill =
+        conversations::backfill(&state, user.user_id, query.after, Catchup::Page(limit)).await?;
     Ok(Json(Backfill {
         events: backfill.events.iter().map(ServerEvent::committed).collect(),
         seq: backfill.seq,

@@ -29,7 +29,7 @@ use crate::{
     error::{AppError, AppResult},
     metrics::{Metrics, SlowDrop},
     state::AppState,
-    store::{UserId, now},
+    store::{Catchup, UserId, now},
 };
 
 /// Most queued events written before one flush.
@@ -321,12 +321,13 @@ async fn catch_up(
         let seq = conversations::head(state).await.map_err(unavailable)?;
         return written(answer(&state.metrics, socket, &ServerEvent::Synced { seq }).await);
     };
-    let backfill = conversations::backfill(state, user, after, MAX_BACKFILL)
+    // More than a replay's worth missed: the client starts over from the head.
+    let backfill = conversations::backfill(state, user, after, Catchup::Whole(MAX_BACKFILL))
         .await
         .map_err(unavailable)?;
     if !backfill.complete {
-        let seq = conversations::head(state).await.map_err(unavailable)?;
-        return written(answer(&state.metrics, socket, &ServerEvent::Reset { seq }).await);
+        let reset = ServerEvent::Reset { seq: backfill.seq };
+        return written(answer(&state.metrics, socket, &reset).await);
     }
     for event in &backfill.events {
         let frame = encode(&ServerEvent::committed(event));

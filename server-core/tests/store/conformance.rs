@@ -8,7 +8,7 @@ use std::{any::Any, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use server_core::store::{
-    Body, Change, Committed, ConversationId, ConversationKind, FileMeta, MembershipChange,
+    Body, Catchup, Change, Committed, ConversationId, ConversationKind, FileMeta, MembershipChange,
     NewConversation, NewMessage, Notice, NoticeAction, Page, Posted, Role, SettingsChange, Store,
     StoreError, UserId, now,
 };
@@ -888,8 +888,22 @@ pub async fn a_backfill_shows_each_member_their_window_of_the_log(subject: Subje
         .unwrap();
     post(store, text(room, alice, "after bob")).await;
 
-    let bobs = store.events_after(bob, start, 100).await.unwrap();
-    let paged = store.events_after(alice, start, 2).await.unwrap();
+    let bobs = store
+        .events_after(bob, start, Catchup::Page(100))
+        .await
+        .unwrap();
+    let paged = store
+        .events_after(alice, start, Catchup::Page(2))
+        .await
+        .unwrap();
+    let whole = store
+        .events_after(alice, start, Catchup::Whole(100))
+        .await
+        .unwrap();
+    let too_much = store
+        .events_after(alice, start, Catchup::Whole(2))
+        .await
+        .unwrap();
 
     let seen: Vec<Body> = bobs
         .events
@@ -908,6 +922,16 @@ pub async fn a_backfill_shows_each_member_their_window_of_the_log(subject: Subje
     assert!(!paged.complete);
     assert_eq!(paged.events.len(), 2);
     assert_eq!(paged.seq, paged.events[1].seq);
+    // All of it, or, past the limit, none and the head to start over from.
+    assert!(whole.complete);
+    assert_eq!(
+        whole.events.len(),
+        5,
+        "three posts, the join and the removal"
+    );
+    assert!(!too_much.complete);
+    assert!(too_much.events.is_empty());
+    assert_eq!(too_much.seq, store.head().await.unwrap());
 }
 
 pub async fn deliveries_are_kept_for_direct_conversations_for_the_senders_ticks(subject: Subject) {

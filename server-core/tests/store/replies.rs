@@ -2,7 +2,7 @@
 //! of the suite (`suite!` in `conformance.rs`).
 
 use server_core::store::{
-    Body, Change, ConversationId, ConversationKind, LARGE_CONVERSATION, MAX_REACTIONS,
+    Body, Catchup, Change, ConversationId, ConversationKind, LARGE_CONVERSATION, MAX_REACTIONS,
     MembershipChange, Message, MessageId, NewMessage, Page, Posted, Quote, Quoted, Reaction, Store,
     StoreError, UserId, excerpt, now,
 };
@@ -116,7 +116,10 @@ pub async fn a_reply_quotes_what_it_answers_as_that_is_now(subject: Subject) {
         to_long.reply_to,
         "a stored text quotes as the text it was posted with"
     );
-    let backfill = store.events_after(bob, 0, 1000).await.unwrap();
+    let backfill = store
+        .events_after(bob, 0, Catchup::Page(1000))
+        .await
+        .unwrap();
     let backfilled = backfill
         .events
         .iter()
@@ -414,7 +417,10 @@ pub async fn reactions_are_kept_per_person_and_emoji_in_the_order_they_came(subj
     assert_eq!(absent, after_removal);
     drain(&subject);
     assert_eq!(shown(store, bob, room, id).await.reactions, after_removal);
-    let backfill = store.events_after(bob, fed.seq - 1, 100).await.unwrap();
+    let backfill = store
+        .events_after(bob, fed.seq - 1, Catchup::Page(100))
+        .await
+        .unwrap();
     let logged: Vec<(UserId, &str, bool)> = backfill
         .events
         .iter()
